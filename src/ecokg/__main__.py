@@ -1,0 +1,3 @@
+from ecokg.cli import main
+
+main()

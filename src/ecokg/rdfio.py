@@ -1,0 +1,54 @@
+"""Reading RDF files of any common syntax into a pyoxigraph store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+
+class RdfFileError(ValueError):
+    """A file that cannot be read as RDF; the message names the file and the line."""
+
+
+def format_of(path: str | Path) -> ox.RdfFormat:
+    name = Path(path).name
+    suffixes = Path(name.removesuffix(".gz")).suffixes
+    ext = suffixes[-1].lstrip(".") if suffixes else ""
+    fmt = ox.RdfFormat.from_extension(ext) if ext else None
+    if fmt is None:
+        raise RdfFileError(f"{path}: unknown RDF syntax (extension {ext!r}); use .ttl, .nt, .nq, .trig, .jsonld, .rdf")
+    return fmt
+
+
+def load_file(store: ox.Store, path: str | Path) -> None:
+    """Load one file: triples into the default graph, quads into their own graphs."""
+    path = Path(path)
+    fmt = format_of(path)
+    to_graph = None if fmt.supports_datasets else ox.DefaultGraph()
+    try:
+        if path.name.endswith(".gz"):
+            import gzip
+
+            with gzip.open(path, "rb") as fh:
+                store.bulk_load(fh, fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
+        else:
+            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
+    except SyntaxError as e:
+        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
+    except OSError as e:
+        raise RdfFileError(f"{path}: {e.strerror or e}") from e
+
+
+def load_files(store: ox.Store, paths: Iterable[str | Path]) -> ox.Store:
+    for p in paths:
+        load_file(store, p)
+    return store
+
+
+def parse_file(path: str | Path) -> list[ox.Quad]:
+    """Parse one file into quads (triples land in the default graph)."""
+    store = ox.Store()
+    load_file(store, path)
+    return list(store)

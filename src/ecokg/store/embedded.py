@@ -1,0 +1,55 @@
+"""The embedded engine: pyoxigraph, in memory or on disk (read-only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from ecokg import resources
+from ecokg.rdfio import load_files
+from ecokg.store import QueryResult, Store, Term
+
+
+class EmbeddedStore(Store):
+    def __init__(self, store: ox.Store, *, label: str = "in-memory"):
+        self.ox = store
+        self._label = label
+
+    @classmethod
+    def from_files(cls, paths: Iterable[str | Path]) -> "EmbeddedStore":
+        paths = list(paths)
+        return cls(load_files(ox.Store(), paths), label=f"in-memory ({len(paths)} files)")
+
+    @classmethod
+    def bundled(cls) -> "EmbeddedStore":
+        return cls(load_files(ox.Store(), resources.bundled_files()), label="in-memory (bundled data)")
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> "EmbeddedStore":
+        return cls(ox.Store.read_only(str(path)), label=f"on-disk {path}")
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[ox.NamedNode] | None = None,
+        named_graphs: Sequence[ox.NamedNode] | None = None,
+    ) -> QueryResult:
+        kwargs = {}
+        if substitutions:
+            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        if default_graph is not None:
+            kwargs["default_graph"] = list(default_graph)
+        if named_graphs is not None:
+            kwargs["named_graphs"] = list(named_graphs)
+        return self.ox.query(sparql, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self.ox)
+
+    @property
+    def description(self) -> str:
+        return f"pyoxigraph {ox.__version__ if hasattr(ox, '__version__') else ''} {self._label}".replace("  ", " ")

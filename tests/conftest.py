@@ -1,0 +1,118 @@
+"""Shared fixtures: the bundled store, the Flask app, and real servers started as processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ecokg.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningServer:
+    """An ``ecokg serve`` process on a free loopback port."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, ready_timeout: float = 60):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "ecokg", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ecokg-serve-{self.port}.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ecokg serve exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"ecokg serve did not become ready:\n{self.log()}")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """Factory: ``start_server("--timeout", "1")`` starts a server and stops it at the end of the session."""
+    servers: list[RunningServer] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> RunningServer:
+        srv = RunningServer(list(args), env=env)
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_server) -> RunningServer:
+    """The bundled graph served by a real ``ecokg serve`` process."""
+    return start_server()
+
+
+@pytest.fixture(scope="session")
+def bundled_store():
+    from ecokg.store.embedded import EmbeddedStore
+
+    return EmbeddedStore.bundled()
+
+
+@pytest.fixture()
+def settings(tmp_path) -> Settings:
+    return Settings(dist=str(tmp_path / "dist"))
+
+
+@pytest.fixture()
+def app(settings, bundled_store):
+    from ecokg.web import create_app
+
+    app = create_app(settings, bundled_store)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path | None:
+    """``../shared`` beside the checkout (the source pack), where it exists."""
+    return SHARED if SHARED.is_dir() else None
