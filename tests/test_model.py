@@ -1,0 +1,204 @@
+"""The ontology and the model data: declarations, labels, definitions, and the seed's facts as loaded."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from ecokg import resources
+from ecokg.store.embedded import EmbeddedStore
+
+ECO = "https://w3id.org/ecokg/ontology#"
+ID = "https://w3id.org/ecokg/id/"
+ONTOLOGY = resources.ontology_dir() / "ecokg.ttl"
+
+DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+                     RDF.Property, OWL.NamedIndividual, SKOS.ConceptScheme)
+
+
+@pytest.fixture(scope="module")
+def ontology() -> rdflib.Graph:
+    return rdflib.Graph().parse(ONTOLOGY, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def data() -> rdflib.Graph:
+    g = rdflib.Graph()
+    for path in resources.data_files():
+        g.parse(path, format="turtle")
+    return g
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    return EmbeddedStore.bundled()
+
+
+def declared_terms(g: rdflib.Graph) -> set[rdflib.URIRef]:
+    return {s for t in DECLARATION_TYPES for s in g.subjects(RDF.type, t) if isinstance(s, rdflib.URIRef)}
+
+
+def langs(g: rdflib.Graph, s, p) -> set[str]:
+    return {o.language.split("-")[0] for o in g.objects(s, p) if isinstance(o, rdflib.Literal) and o.language}
+
+
+def test_ontology_parses_with_both_parsers(ontology):
+    store = ox.Store()
+    store.load(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE)
+    assert len(store) == len(ontology) > 500
+    onto = rdflib.URIRef("https://w3id.org/ecokg/ontology")
+    assert (onto, RDF.type, OWL.Ontology) in ontology
+    assert str(ontology.value(onto, rdflib.URIRef("http://purl.org/dc/terms/license"))) == \
+        "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert ontology.value(onto, OWL.versionInfo) is not None
+
+
+def test_every_declared_term_has_labels_and_definition(ontology):
+    terms = declared_terms(ontology)
+    # individuals are typed with an ontology class and skos:inScheme a concept scheme
+    terms |= {s for s in ontology.subjects(SKOS.inScheme, None)}
+    assert len(terms) > 100
+    missing = []
+    for t in sorted(terms):
+        if not {"en", "zh"} <= langs(ontology, t, RDFS.label):
+            missing.append(f"{t}: rdfs:label @en and @zh")
+        if "en" not in langs(ontology, t, SKOS.definition):
+            missing.append(f"{t}: skos:definition @en")
+    assert not missing, "\n".join(missing)
+
+
+def test_reused_terms_say_why_their_vocabulary_was_chosen(ontology):
+    external = [t for t in declared_terms(ontology)
+                if not str(t).startswith(ECO) and str(t) != "https://w3id.org/ecokg/ontology"]
+    assert len(external) > 30
+    bare = [t for t in external if ontology.value(t, RDFS.comment) is None]
+    assert not bare, f"reused terms without an rdfs:comment: {bare}"
+
+
+def test_eco_properties_have_domain_or_range(ontology):
+    props = [p for t in (OWL.ObjectProperty, OWL.DatatypeProperty) for p in ontology.subjects(RDF.type, t)
+             if str(p).startswith(ECO)]
+    assert len(props) > 30
+    loose = [p for p in props if ontology.value(p, RDFS.domain) is None and ontology.value(p, RDFS.range) is None]
+    assert not loose, loose
+
+
+def test_every_term_the_data_uses_is_declared(ontology, data):
+    declared = declared_terms(ontology)
+    used_predicates = set(data.predicates())
+    used_classes = set(data.objects(None, RDF.type))
+    used_eco_values = {o for o in data.objects() if isinstance(o, rdflib.URIRef) and str(o).startswith(ECO)}
+    undeclared = sorted((used_predicates | used_classes | used_eco_values) - declared)
+    assert not undeclared, f"terms used in data/ but not declared in the ontology: {undeclared}"
+
+
+def test_bundled_data_loads_into_pyoxigraph(store):
+    # every file parses on its own, and every one of its triples is in the bundled store
+    files = resources.bundled_files()
+    names = {p.name for p in files}
+    assert {"ecokg.ttl", "sources.ttl", "places.ttl", "organisations.ttl", "schemes.ttl"} <= names
+    for path in files:
+        s = ox.Store()
+        s.load(path=str(path), format=ox.RdfFormat.TURTLE)
+        assert len(s) > 0, path
+        missing = [q for q in s if not any(True for _ in store.ox.quads_for_pattern(q.subject, q.predicate, q.object))
+                   and not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)]
+        assert not missing, (path, missing[:3])
+
+
+def label(store: EmbeddedStore, iri: str, lang: str) -> set[str]:
+    q = f"""SELECT ?l WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l .
+            FILTER(LANG(?l) = "{lang}") }}"""
+    return {row["l"].value for row in store.query(q)}
+
+
+SEED_NEW_PLACES = {
+    # the nine places the seed article reports as newly named in 2024 (Chinese names: S02 = S04)
+    "jiulongpo-district": ("九龙坡区", "Jiulongpo District"),
+    "kaizhou-district": ("开州区", "Kaizhou District"),
+    "zhong-county": ("忠县", "Zhong County"),
+    "wushan-county": ("巫山县", "Wushan County"),
+    "apeng-river-basin": ("黔江区阿蓬江流域", "Apeng River Basin"),
+    "greater-simian-mountain-area": ("江津区大四面山片区", "Greater Simian Mountain Area"),
+    "chashan-bamboo-sea-area": ("永川区茶山竹海片区", "Chashan Bamboo Sea Area"),
+    "dazu-rock-carvings-area": ("大足区大足石刻片区", "Dazu Rock Carvings Area"),
+    "laixi-river-basin": ("荣昌区濑溪河流域", "Laixi River Basin"),
+}
+
+
+@pytest.mark.parametrize("slug", sorted(SEED_NEW_PLACES))
+def test_seed_places_exist_with_their_names(store, slug):
+    zh, en = SEED_NEW_PLACES[slug]
+    iri = f"{ID}place/{slug}"
+    assert label(store, iri, "zh") == {zh}
+    assert label(store, iri, "en") == {en}
+
+
+def test_seed_renderings_are_kept_as_alternative_labels(store):
+    q = """SELECT ?alt WHERE { <https://w3id.org/ecokg/id/place/greater-simian-mountain-area>
+             <http://www.w3.org/2004/02/skos/core#altLabel> ?alt }"""
+    alts = {row["alt"].value for row in store.query(q)}
+    assert "Damian Mountain Area" in alts and "大四面山片区" in alts
+
+
+def test_seed_places_lie_in_their_district_and_chongqing(store):
+    q = """PREFIX schema: <https://schema.org/>
+        SELECT ?area ?district WHERE {
+          ?area schema:containedInPlace ?district .
+          ?district a <https://w3id.org/ecokg/ontology#District> ;
+                    schema:containedInPlace <https://w3id.org/ecokg/id/place/chongqing> .
+          FILTER(STRSTARTS(STR(?area), "https://w3id.org/ecokg/id/place/")) }"""
+    pairs = {(r["area"].value.rsplit("/", 1)[1], r["district"].value.rsplit("/", 1)[1]) for r in store.query(q)}
+    assert ("apeng-river-basin", "qianjiang-district") in pairs
+    assert ("greater-simian-mountain-area", "jiangjin-district") in pairs
+    assert ("chashan-bamboo-sea-area", "yongchuan-district") in pairs
+    assert ("dazu-rock-carvings-area", "dazu-district") in pairs
+    assert ("laixi-river-basin", "rongchang-district") in pairs
+    assert ("guangyang-island", "nanan-district") in pairs
+
+
+def test_every_place_and_scheme_cites_a_source(data):
+    eco = rdflib.Namespace(ECO)
+    src = rdflib.URIRef("http://purl.org/dc/terms/source")
+    typed = {s for s, o in data.subject_objects(RDF.type) if str(s).startswith(ID) and o != eco.Source}
+    uncited = [s for s in typed if data.value(s, src) is None]
+    assert not uncited, uncited
+
+
+def test_every_entity_has_both_labels(data):
+    entities = {s for s in data.subjects(RDF.type, None) if str(s).startswith(ID)}
+    assert len(entities) > 100
+    unlabelled = [s for s in entities if not {"en", "zh"} <= langs(data, s, RDFS.label)]
+    assert not unlabelled, unlabelled
+
+
+# --- agreement with the source pack (skipped when ../shared is absent) -------------------------------------
+
+
+def pack_rows(shared_dir: Path | None, name: str) -> list[dict[str, str]]:
+    if shared_dir is None or not (shared_dir / "sources" / name).is_file():
+        pytest.skip("the source pack (../shared/sources) is not available")
+    with open(shared_dir / "sources" / name, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_every_pack_source_is_a_source_record(store, shared_dir):
+    rows = pack_rows(shared_dir, "sources.csv")
+    q = """SELECT ?id ?url WHERE { ?s a <https://w3id.org/ecokg/ontology#Source> ;
+             <https://w3id.org/ecokg/ontology#sourceId> ?id ; <https://schema.org/url> ?url }"""
+    got = {r["id"].value: r["url"].value for r in store.query(q)}
+    assert got == {r["id"]: r["url"] for r in rows}
+
+
+def test_division_codes_match_the_pack(store, shared_dir):
+    rows = [r for r in pack_rows(shared_dir, "facts.csv") if r["predicate"] == "admin_code"]
+    assert len(rows) == 20
+    q = """SELECT ?zh ?code WHERE { ?p <https://w3id.org/ecokg/ontology#divisionCode> ?code ;
+             <http://www.w3.org/2000/01/rdf-schema#label> ?zh . FILTER(LANG(?zh) = "zh") }"""
+    got = {r["zh"].value: r["code"].value for r in store.query(q)}
+    assert got == {r["subject_zh"]: r["object"] for r in rows}
