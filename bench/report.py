@@ -1,0 +1,135 @@
+"""Markdown tables and the ratios the targets are stated in, from the results of ``python -m bench run``."""
+
+from __future__ import annotations
+
+import math
+
+PEER_ORDER = ("ecokg", "raw", "oxigraph", "virtuoso", "rdflib-endpoint")
+
+
+def _num(x, fmt: str = "{:.2f}") -> str:
+    if isinstance(x, (int, float)) and not (isinstance(x, float) and math.isnan(x)):
+        return fmt.format(x)
+    return "–" if x is None else str(x)
+
+
+def _q(peer: dict, query: str, c: int, key: str):
+    return peer.get("queries", {}).get(query, {}).get(str(c), {}).get(key)
+
+
+def sum_medians(peer: dict, queries, c: int = 1):
+    vals = [_q(peer, q, c, "median_ms") for q in queries]
+    return sum(vals) if vals and all(isinstance(v, (int, float)) for v in vals) else None
+
+
+def mix_tp(peer: dict, c: int):
+    return peer.get("mix", {}).get(str(c), {}).get("throughput")
+
+
+def ratios(r: dict) -> list[tuple[str, str, str]]:
+    """(what, value, target) rows."""
+    p = r["peers"]
+    qs = list(r["queries"])
+    cmax, cmin = max(r["clients"]), min(r["clients"])
+    eco, raw, oxi, virt, rdfl = (p.get(k, {}) for k in ("ecokg", "raw", "oxigraph", "virtuoso", "rdflib-endpoint"))
+
+    def div(a, b):
+        return a / b if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
+
+    rows = [
+        ("ecokg / raw engine, sum of per-query medians (1 client)", _num(div(sum_medians(eco, qs), sum_medians(raw, qs))),
+         "≤ 1.3 at 1M"),
+        ("HTTP overhead on the one-row lookup, ms (ecokg − raw medians)",
+         _num(None if _q(eco, "lookup", 1, "median_ms") is None or _q(raw, "lookup", 1, "median_ms") is None
+              else _q(eco, "lookup", 1, "median_ms") - _q(raw, "lookup", 1, "median_ms")), "< 2"),
+        (f"ecokg throughput, {cmax} clients / {cmin} client (mix)", _num(div(mix_tp(eco, cmax), mix_tp(eco, cmin))),
+         "≥ 1.6"),
+        ("ecokg / Oxigraph server, sum of medians (1 client; < 1 is faster)",
+         _num(div(sum_medians(eco, qs), sum_medians(oxi, qs))), "< 1 at 100k, 1M"),
+        (f"ecokg / Oxigraph server, throughput ({cmax} clients, mix)", _num(div(mix_tp(eco, cmax), mix_tp(oxi, cmax))),
+         "> 1 at 100k, 1M"),
+        (f"ecokg / Virtuoso, throughput ({cmax} clients, mix)", _num(div(mix_tp(eco, cmax), mix_tp(virt, cmax))),
+         "≥ 0.5"),
+        ("ecokg / Virtuoso, sum of medians (1 client)", _num(div(sum_medians(eco, qs), sum_medians(virt, qs))), ""),
+        ("rdflib-endpoint / ecokg, sum of medians (1 client)", _num(div(sum_medians(rdfl, qs), sum_medians(eco, qs)),
+                                                                    "{:.0f}"), "≥ 50"),
+    ]
+    return rows
+
+
+def render_one(r: dict) -> str:
+    peers = [k for k in PEER_ORDER if k in r["peers"]]
+    qs = list(r["queries"])
+    lines = [f"### {r['scale']} ({r['triples']:,} triples)", ""]
+    skipped = [f"{k}: {v.get('skipped') or v.get('error')}" for k, v in r["peers"].items()
+               if "skipped" in v or "error" in v]
+    live = [k for k in peers if "queries" in r["peers"][k]]
+    for c in r["clients"]:
+        lines += [f"Median / p95 latency in ms and throughput in requests/s, {c} client{'s' if c > 1 else ''}:", "",
+                  "| query | " + " | ".join(live) + " |", "|---|" + "---|" * len(live)]
+        for q in qs:
+            cells = []
+            for k in live:
+                d = r["peers"][k]["queries"].get(q, {}).get(str(c))
+                rows = r["peers"][k]["rows"].get(q)
+                if d is None:
+                    cells.append(str(rows) if isinstance(rows, str) else "–")
+                else:
+                    cells.append(f"{_num(d['median_ms'])} / {_num(d['p95_ms'])} · {_num(d['throughput'], '{:.0f}')}")
+            lines.append(f"| {q} | " + " | ".join(cells) + " |")
+        lines.append("| **sum of medians** | " + " | ".join(_num(sum_medians(r["peers"][k], qs, c)) for k in live)
+                     + " |")
+        lines.append("| **mix throughput** | " + " | ".join(_num(mix_tp(r["peers"][k], c), "{:.0f}") for k in live)
+                     + " |")
+        lines.append("")
+    # result sizes: the same data must give the same answers
+    lines += ["Rows (triples for DESCRIBE) per query, from each peer's first answer:", "",
+              "| query | " + " | ".join(live) + " |", "|---|" + "---|" * len(live)]
+    for q in qs:
+        lines.append(f"| {q} | " + " | ".join(str(r["peers"][k]["rows"].get(q, "–"))[:60] for k in live) + " |")
+    lines.append("")
+    lines += ["| ratio | value | target |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in ratios(r)]
+    lines.append("")
+    s = r.get("size", {})
+    info = [("N-Triples file, triples", f"{r['triples']:,}")]
+    for key, label in (("startup_bundled_s", "ecokg start-up, bundled data, s"),
+                       ("startup_in_memory_s", "ecokg start-up, in-memory store (--data), s"),
+                       ("startup_on_disk_s", "ecokg start-up, on-disk store (--store-path), s"),
+                       ("validate_s", "`ecokg validate`, s"), ("validate_peak_mb", "`ecokg validate` peak RSS, MiB"),
+                       ("build_s", "`ecokg build`, s"), ("build_peak_mb", "`ecokg build` peak RSS, MiB"),
+                       ("oxigraph_load_s", "`oxigraph load`, s"), ("startup_in_memory_peak_mb",
+                                                                    "ecokg serve peak RSS (in-memory), MiB"),
+                       ("startup_on_disk_peak_mb", "ecokg serve peak RSS (on-disk), MiB")):
+        if key in s:
+            info.append((label, _num(s[key], "{:.2f}" if key.endswith("_s") else "{:.0f}")))
+    for k in live:
+        d = r["peers"][k]
+        if "startup_s" in d:
+            info.append((f"{k}: start-up to first answer, s", _num(d["startup_s"])))
+        if "load_s" in d:
+            info.append((f"{k}: load, s", _num(d["load_s"])))
+        if "peak_rss_mb" in d:
+            pm = d["peak_rss_mb"]
+            info.append((f"{k}: peak RSS after the run, MiB (largest process / sum)",
+                         f"{pm['largest_process']:.0f} / {pm['sum_of_processes']:.0f}"))
+    for path, d in r["peers"].get("ecokg", {}).get("pages", {}).items():
+        info.append((f"entity page {path} (HTML), median / p95 ms",
+                     f"{_num(d['median_ms'])} / {_num(d['p95_ms'])}" if d.get("status") == 200
+                     else f"HTTP {d.get('status')}"))
+    lines += ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in info]
+    if skipped:
+        lines += [""] + [f"* {x}" for x in skipped]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def render(results: list[dict]) -> str:
+    head = results[0]
+    m, v = head["machine"], head["versions"]
+    parts = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['os']}; {m['date']}.",
+             "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+             f"Command: `{head['command']}` (budget per query and concurrency: {head['seconds']} s or "
+             f"{head['max_requests']} requests).", ""]
+    parts += [render_one(r) for r in results]
+    return "\n".join(parts)

@@ -1,0 +1,283 @@
+"""``python -m bench``: generate data, run the query mix against ecokg and its peers, print and save results.
+
+    python -m bench generate --scale 100k
+    python -m bench run --scale 100k                      # all peers, 1/4/16 clients
+    python -m bench run --scale 10k --peers ecokg,raw --clients 1 --seconds 0.5
+    python -m bench report bench/out/results-*.json       # the markdown tables of bench/README.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # ``python bench/run.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import load, peers  # noqa: E402
+from bench.generate import SCALES, Manifest, generate  # noqa: E402
+from bench.queries import BenchQuery, query_mix  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+ALL_PEERS = ("ecokg", "raw", "oxigraph", "rdflib-endpoint", "virtuoso")
+# rdflib-endpoint holds the graph in Python objects and evaluates in Python: at 1M triples loading alone takes
+# minutes and the label filter tens of seconds per request, so by default it runs at the small scales only.
+RDFLIB_SCALES = ("10k", "100k")
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def data_for(scale: str, out: Path) -> tuple[Path, Manifest]:
+    path = out / f"ecokg-{scale}.nt"
+    man = path.with_suffix(".json")
+    if path.exists() and man.exists():
+        return path, Manifest.read(man)
+    return generate(scale, out)
+
+
+def versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    v = {"python": platform.python_version()}
+    for pkg in ("ecokg", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "gunicorn", "pyshacl"):
+        try:
+            v[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            v[pkg] = "-"
+    try:
+        out = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True, timeout=10)
+        line = next((ln for ln in (out.stdout + out.stderr).splitlines() if "Version" in ln), "")
+        v["virtuoso"] = line.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        v["virtuoso"] = "-"
+    return v
+
+
+def machine() -> dict[str, str]:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")),
+               "0")
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory_gib": f"{int(mem) / 1024 / 1024:.0f}",
+            "os": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: list[int], seconds: float,
+                     max_requests: int) -> dict:
+    """Per query and concurrency: median, p95, throughput; then the whole mix in rotation at each concurrency."""
+    res: dict = {"rows": load.check(endpoint, queries), "queries": {}, "mix": {}}
+    for c in clients:
+        for q in queries:
+            if isinstance(res["rows"].get(q.name), str):
+                continue  # the query failed in the check: reported there
+            st = load.run(endpoint, [q], c, max_requests, seconds)
+            res["queries"].setdefault(q.name, {})[str(c)] = st.as_dict()
+        st = load.run(endpoint, queries, c, max_requests * len(queries), seconds * 2)
+        res["mix"][str(c)] = st.as_dict()
+        log(f"  {name:16} c={c:<2} mix {st.throughput:8.1f} req/s  (n={st.n}, errors={st.errors})")
+    return res
+
+
+def page_latency(url: str, paths: list[str], seconds: float, max_requests: int) -> dict:
+    """Median/p95 of entity pages asked for as HTML, one client."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    out = {}
+    for path in paths:
+        lat, status = [], None
+        t_end = time.perf_counter() + seconds
+        while len(lat) < max_requests and (not lat or time.perf_counter() < t_end):
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers={"Accept": "text/html"})
+            r = conn.getresponse()
+            body = r.read()
+            lat.append(time.perf_counter() - t0)
+            conn.close()
+            status = r.status
+            if status != 200 or not body:
+                break
+        st = load.Stats(latencies=lat, elapsed=sum(lat))
+        out[path] = {"status": status, **st.as_dict()}
+    return out
+
+
+def run_scale(args, scale: str) -> dict:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data, man = data_for(scale, out)
+    queries = query_mix(man)
+    wanted = [p for p in args.peers.split(",") if p]
+    clients = [int(c) for c in args.clients.split(",")]
+    results: dict = {"scale": scale, "triples": man.triples, "machine": machine(), "versions": versions(),
+                     "command": " ".join(["python -m bench", *sys.argv[1:]]), "clients": clients,
+                     "seconds": args.seconds, "max_requests": args.max_requests,
+                     "queries": {q.name: q.what for q in queries}, "peers": {}, "size": {}}
+    size = results["size"]
+    log(f"== {scale}: {data} ({man.triples} triples)")
+
+    # the on-disk store for `ecokg serve --store-path` and for Oxigraph server (same engine version)
+    store_dir = out / f"store-{scale}"
+    secs, rss = peers.oxigraph_load(data, store_dir, out / f"oxigraph-load-{scale}.log")
+    size["oxigraph_load_s"], size["oxigraph_load_peak_mb"] = secs, rss
+
+    if args.extras:
+        size.update(measure_sizes(data, store_dir, out, scale, args))
+
+    for name in wanted:
+        if name == "rdflib-endpoint" and scale not in RDFLIB_SCALES and not args.force_rdflib:
+            results["peers"][name] = {"skipped": f"not run at {scale}: too slow to load and query (see README)"}
+            continue
+        log(f"-- {name}")
+        try:
+            results["peers"][name] = run_peer(name, data, store_dir, out, queries, clients, args, man)
+        except Exception as e:  # noqa: BLE001 - one broken peer must not lose the others' figures
+            log(f"   {name} failed: {e}")
+            results["peers"][name] = {"error": f"{type(e).__name__}: {str(e)[:500]}"}
+    return results
+
+
+def run_peer(name: str, data: Path, store_dir: Path, out: Path, queries, clients, args, man: Manifest) -> dict:
+    if name == "raw":
+        import pyoxigraph as ox
+
+        t0 = time.perf_counter()
+        store = ox.Store()
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+        loaded = time.perf_counter() - t0
+        res = measure_endpoint(name, load.InProcessEngine(store), queries, clients, args.seconds, args.max_requests)
+        res["load_s"] = loaded
+        del store
+        return res
+    if name == "ecokg":
+        server = peers.ecokg_server([data], out, workers=args.workers)
+    elif name == "oxigraph":
+        server = peers.oxigraph_server(store_dir, out)
+    elif name == "rdflib-endpoint":
+        server = peers.rdflib_endpoint_server(data, out)
+    elif name == "virtuoso":
+        server = peers.Virtuoso(data, out)
+    else:
+        raise ValueError(f"unknown peer {name!r}; known: {', '.join(ALL_PEERS)}")
+    with server:
+        res = measure_endpoint(name, load.HttpEndpoint(server.url), queries, clients, args.seconds,
+                               args.max_requests)
+        if name == "ecokg":
+            res["pages"] = page_latency(server.url, man.page_paths, args.seconds, args.max_requests)
+    res["startup_s"] = server.startup_s
+    if isinstance(server, peers.Virtuoso):
+        res["load_s"] = server.load_s
+    res["peak_rss_mb"] = {"largest_process": server.peak_rss_mb[0], "sum_of_processes": server.peak_rss_mb[1]}
+    return res
+
+
+def ecokg_has(command: str) -> bool:
+    r = subprocess.run([sys.executable, "-m", "ecokg", command, "--help"], capture_output=True, timeout=60)
+    return r.returncode == 0
+
+
+def measure_sizes(data: Path, store_dir: Path, out: Path, scale: str, args) -> dict:
+    """Start-up (bundled, in-memory, on-disk), `ecokg validate` and `ecokg build` time and peak memory."""
+    size: dict = {}
+    for label, kwargs in (("startup_bundled", {"data": None}), ("startup_in_memory", {"data": [data]}),
+                          ("startup_on_disk", {"data": None, "store_path": store_dir})):
+        if label == "startup_bundled" and scale != args.scales[0]:
+            continue
+        try:
+            with peers.ecokg_server(out=out, workers=args.workers, **kwargs) as srv:
+                pass
+            size[label + "_s"] = srv.startup_s
+            size[label + "_peak_mb"] = srv.peak_rss_mb[0]
+        except Exception as e:  # noqa: BLE001
+            size[label + "_s"] = f"error: {str(e)[:300]}"
+        log(f"  {label}: {size[label + '_s']}")
+    if ecokg_has("validate") and args.validate_timeout > 0:
+        secs, rss, rc = peers.run_measured([sys.executable, "-m", "ecokg", "validate", str(data)],
+                                           out / f"validate-{scale}.log", timeout=args.validate_timeout)
+        size["validate_s"] = secs if rc in (0, 1) else f"did not finish in {args.validate_timeout:.0f} s" \
+            if rc == -9 else f"exit {rc}"
+        size["validate_peak_mb"] = rss
+        size["validate_exit"] = rc
+        log(f"  validate: {size['validate_s']} (exit {rc}, {rss:.0f} MiB)")
+    else:
+        size["validate_s"] = "not measured"
+    if ecokg_has("build") and args.build_timeout > 0:
+        size.update(measure_build(data, out, scale, args))
+    else:
+        size["build_s"] = "not measured"
+    return size
+
+
+def measure_build(data: Path, out: Path, scale: str, args) -> dict:
+    """`ecokg build` over the generated data (served as the bundled data through ECOKG_DATA when the build
+    supports it); time and peak memory of the whole process."""
+    dist = out / f"dist-{scale}"
+    cmd = [sys.executable, "-m", "ecokg", "build", "--out", str(dist)]
+    help_text = subprocess.run([sys.executable, "-m", "ecokg", "build", "--help"], capture_output=True,
+                               text=True).stdout
+    if "--data" in help_text:
+        cmd += ["--data", str(data)]
+    else:
+        return {"build_s": "not measured: `ecokg build` builds only the bundled data (no --data option)"}
+    secs, rss, rc = peers.run_measured(cmd, out / f"build-{scale}.log", timeout=args.build_timeout)
+    log(f"  build: {secs:.1f} s (exit {rc}, {rss:.0f} MiB)")
+    return {"build_s": secs if rc == 0 else f"exit {rc} after {secs:.0f} s", "build_peak_mb": rss}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate", help="write synthetic data (N-Triples) and its manifest")
+    g.add_argument("--scale", action="append", choices=list(SCALES), help="repeatable; default: all")
+    g.add_argument("--seed", type=int, default=20261128)
+    g.add_argument("--out", default=str(OUT))
+    r = sub.add_parser("run", help="run the query mix against ecokg and its peers")
+    r.add_argument("--scale", dest="scales", action="append", choices=list(SCALES), help="repeatable")
+    r.add_argument("--peers", default=",".join(ALL_PEERS))
+    r.add_argument("--clients", default="1,4,16")
+    r.add_argument("--seconds", type=float, default=1.5, help="time budget of one query at one concurrency")
+    r.add_argument("--max-requests", type=int, default=300, help="request budget of one query at one concurrency")
+    r.add_argument("--workers", type=int, default=2, help="ecokg serve --workers")
+    r.add_argument("--extras", action=argparse.BooleanOptionalAction, default=True,
+                   help="also start-up, validate and build against size")
+    r.add_argument("--validate-timeout", type=float, default=600)
+    r.add_argument("--build-timeout", type=float, default=900)
+    r.add_argument("--force-rdflib", action="store_true", help="run rdflib-endpoint at every scale")
+    r.add_argument("--out", default=str(OUT))
+    p = sub.add_parser("report", help="print markdown tables from results files")
+    p.add_argument("files", nargs="+")
+    args = ap.parse_args(argv)
+
+    if args.cmd == "generate":
+        for scale in args.scale or list(SCALES):
+            path, man = generate(scale, Path(args.out), seed=args.seed)
+            print(f"{path}: {man.triples} triples")
+    elif args.cmd == "run":
+        from bench.report import render
+
+        args.scales = args.scales or ["10k"]
+        for scale in args.scales:
+            results = run_scale(args, scale)
+            path = Path(args.out) / f"results-{scale}.json"
+            path.write_text(json.dumps(results, indent=1, default=str) + "\n")
+            print(render([results]))
+            log(f"saved {path}")
+    elif args.cmd == "report":
+        from bench.report import render
+
+        print(render([json.loads(Path(f).read_text()) for f in args.files]))
+
+
+if __name__ == "__main__":
+    main()

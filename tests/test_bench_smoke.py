@@ -1,0 +1,86 @@
+"""A smoke run of the benchmark at its smallest scale: the data is valid, loads, and the harness gets answers
+from real servers.  No wall-clock time is asserted: the figures themselves are in bench/README.md."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import pyoxigraph as ox
+import pytest
+
+from bench import load
+from bench.generate import Manifest, generate
+from bench.queries import query_mix
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    path, manifest = generate("10k", out, show_progress=False)
+    return out, path, manifest
+
+
+def test_generator_is_deterministic_and_sized(small, tmp_path):
+    out, path, manifest = small
+    again, _ = generate("10k", tmp_path, show_progress=False)
+    assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(again.read_bytes()).digest()
+    other, _ = generate("10k", tmp_path / "seed", seed=7, show_progress=False)
+    assert other.read_bytes() != path.read_bytes()
+    assert 8_000 <= manifest.triples <= 12_000
+    assert Manifest.read(path.with_suffix(".json")) == manifest
+
+
+def test_generated_data_loads_and_every_query_answers(small):
+    _, path, manifest = small
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+    assert len(store) == manifest.triples  # no duplicate triples: the count in the manifest is the graph's size
+    rows = load.check(load.InProcessEngine(store), query_mix(manifest))
+    assert all(isinstance(n, int) and n > 0 for n in rows.values()), rows
+
+
+def test_generated_data_passes_the_shapes(small):
+    from ecokg import resources
+
+    if not resources.shapes_files():
+        pytest.skip("no shapes yet")
+    from ecokg.validate import validate
+
+    _, path, _ = small
+    report = validate([path])
+    assert report.conforms, report.text()[:3000]
+
+
+def test_harness_against_real_servers(small, capsys):
+    """The harness itself, as run from the command line, against `ecokg serve` and Oxigraph server."""
+    from bench.run import main
+
+    out, path, manifest = small
+    peers = "ecokg,raw" + (",oxigraph" if shutil.which("oxigraph") else "")
+    main(["run", "--scale", "10k", "--peers", peers, "--clients", "1,2", "--seconds", "0.01",
+          "--max-requests", "1", "--no-extras", "--out", str(out)])
+    results = json.loads((out / "results-10k.json").read_text())
+    names = [q.name for q in query_mix(manifest)]
+    raw_rows = results["peers"]["raw"]["rows"]
+    for peer in peers.split(","):
+        res = results["peers"][peer]
+        assert "error" not in res, res
+        for q in names:
+            assert isinstance(res["rows"][q], int) and res["rows"][q] > 0, (peer, q, res["rows"][q])
+            if q != "describe":  # DESCRIBE's answer is the engine's choice; rows must agree
+                assert res["rows"][q] == raw_rows[q], (peer, q)
+            for c in ("1", "2"):
+                st = res["queries"][q][c]
+                assert st["errors"] == 0 and st["n"] >= int(c), (peer, q, c, st)
+        assert res["mix"]["2"]["n"] >= 2
+    printed = capsys.readouterr().out
+    assert "sum of medians" in printed and "| lookup |" in printed
+
+
+def test_stats_median_and_p95():
+    st = load.Stats(latencies=[i / 1000 for i in range(1, 101)], elapsed=2.0)
+    assert st.median_ms == pytest.approx(50.5)
+    assert st.p95_ms == pytest.approx(95.05)
+    assert st.throughput == pytest.approx(50)
