@@ -1,0 +1,184 @@
+"""``ecokg validate``: the bundled data is valid, and every broken file in tests/broken/ fails with its rule.
+
+Each broken file is checked together with the bundled data (as a contributor adding one file would); only
+the violations whose focus node the broken file describes are compared, so the expectations below hold
+whatever else the data contains.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ecokg import resources
+from ecokg.rdfio import RdfFileError
+from ecokg.validate import validate
+
+BROKEN = Path(__file__).resolve().parent / "broken"
+
+ID = "ecoid:"
+# file -> [(focus node, rule, constraint component, path)], and the message of the (first) rule
+EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
+    "missing-chinese-label.ttl": (
+        [("place/test-town", "ecosh:ChineseLabel", "sh:QualifiedMinCountConstraintComponent", "rdfs:label")],
+        "Every entity must have an rdfs:label in Chinese (@zh)."),
+    "missing-english-label.ttl": (
+        [("place/test-town", "ecosh:EnglishLabel", "sh:QualifiedMinCountConstraintComponent", "rdfs:label")],
+        "Every entity must have an rdfs:label in English (@en)."),
+    "designation-without-source.ttl": (
+        [("designation/test-town--chongqing-demonstration-town", "ecosh:DesignationSourceShape",
+          "sh:MinCountConstraintComponent", "dcterms:source")],
+        "Every designation must cite at least one eco:Source with dcterms:source."),
+    "observation-without-source.ttl": (
+        [("observation/chongqing--test-days--2023", "ecosh:ObservationSourceShape",
+          "sh:MinCountConstraintComponent", "dcterms:source")],
+        "Every observation must cite at least one eco:Source with dcterms:source."),
+    "claim-without-source.ttl": (
+        [("claim/test-count", "ecosh:ClaimSourceShape", "sh:MinCountConstraintComponent", "dcterms:source")],
+        "Every claim (stated counts included) must cite at least one eco:Source with dcterms:source."),
+    "batch-without-year.ttl": (
+        [("batch/chongqing-demonstration-town-99", "ecosh:BatchShape", "sh:MinCountConstraintComponent",
+          "eco:year")],
+        "A batch has exactly one eco:year, an xsd:gYear."),
+    "zero-ordinal.ttl": (
+        [("batch/chongqing-demonstration-town-0", "ecosh:BatchShape", "sh:MinInclusiveConstraintComponent",
+          "eco:ordinal")],
+        "eco:ordinal, where present, must be one positive integer (1, 2, 3, ...)."),
+    "non-integer-ordinal.ttl": (
+        [("batch/chongqing-demonstration-town-sixth", "ecosh:BatchShape", "sh:MinInclusiveConstraintComponent",
+          "eco:ordinal"),
+         ("batch/chongqing-demonstration-town-sixth", "ecosh:BatchShape", "sh:OrConstraintComponent",
+          "eco:ordinal")],
+        "eco:ordinal, where present, must be one positive integer (1, 2, 3, ...)."),
+    "bad-division-code.ttl": (
+        [("place/test-district", "ecosh:DivisionCodeShape", "sh:PatternConstraintComponent", "eco:divisionCode")],
+        "eco:divisionCode must be one string of six digits, not starting with 0 "
+        "(a GB/T 2260 administrative division code)."),
+    "holder-not-a-place.ttl": (
+        [("designation/test-holder--national-two-mountains-base", "ecosh:DesignationShape",
+          "sh:ClassConstraintComponent", "eco:holder")],
+        "A designation has exactly one eco:holder, an eco:Place."),
+    "dangling-reference.ttl": (
+        [("claim/test-claim-about-nowhere", "ecosh:NoDanglingReference", "sh:SPARQLConstraintComponent",
+          "eco:claimAbout")],
+        "No dangling reference: an IRI under https://w3id.org/ecokg/id/ that is referred to must be described "
+        "(the subject of some triple)."),
+    "duplicate-designation.ttl": (
+        [("designation/test-town--chongqing-demonstration-town", "ecosh:OneDesignationPerHolderPerBatch",
+          "sh:SPARQLConstraintComponent", "eco:batch"),
+         ("designation/test-town--chongqing-demonstration-town-2", "ecosh:OneDesignationPerHolderPerBatch",
+          "sh:SPARQLConstraintComponent", "eco:batch")],
+        "A holder has at most one designation per batch "
+        "(the value is another designation of the same holder in the same batch)."),
+    "batch-of-other-scheme.ttl": (
+        [("designation/test-town--chongqing-two-mountains-base", "ecosh:BatchOfSameScheme",
+          "sh:SPARQLConstraintComponent", "eco:batch")],
+        "The batch of a designation must be a batch of the designation's own scheme (same eco:scheme)."),
+    "unknown-scheme.ttl": (
+        [("designation/test-town--no-such-scheme", "ecosh:DesignationShape", "sh:ClassConstraintComponent",
+          "eco:scheme"),
+         ("designation/test-town--no-such-scheme", "ecosh:NoDanglingReference", "sh:SPARQLConstraintComponent",
+          "eco:scheme")],
+        "A designation has exactly one eco:scheme, an eco:DesignationScheme."),
+    "stated-count-string.ttl": (
+        [("claim/test-count", "ecosh:StatedCountShape", "sh:DatatypeConstraintComponent", "eco:statedValue"),
+         ("claim/test-count", "ecosh:StatedCountShape", "sh:MinInclusiveConstraintComponent", "eco:statedValue")],
+        "A stated count has exactly one eco:statedValue, an xsd:integer of 0 or more."),
+    "source-not-a-source.ttl": (
+        [("place/test-town", "ecosh:SourceValueShape", "sh:ClassConstraintComponent", "dcterms:source")],
+        "dcterms:source must point at an eco:Source record."),
+    "bad-confidence.ttl": (
+        [("claim/test-claim", "ecosh:ConfidenceShape", "sh:InConstraintComponent", "eco:confidence")],
+        "eco:confidence must be one of eco:HighConfidence, eco:MediumConfidence, eco:LowConfidence."),
+    "untyped-entity.ttl": (
+        [("place/test-town", "ecosh:EntityTypeShape", "sh:MinCountConstraintComponent", "rdf:type")],
+        "Every entity must have an rdf:type (a class of the ontology)."),
+    "scheme-without-level.ttl": (
+        [("scheme/test-scheme", "ecosh:SchemeShape", "sh:MinCountConstraintComponent", "eco:level")],
+        "A designation scheme has exactly one eco:level: eco:National or eco:Municipal."),
+    "url-not-anyuri.ttl": (
+        [("source/S99", "ecosh:UrlShape", "sh:DatatypeConstraintComponent", "schema:url")],
+        "schema:url must be an xsd:anyURI literal."),
+}
+SYNTAX_ERROR = ("syntax-error.ttl", 19)
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ecokg", "validate", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def bundled_report():
+    return validate()
+
+
+def test_bundled_data_is_valid(bundled_report):
+    assert bundled_report.conforms, bundled_report.text()
+    assert bundled_report.entities > 0 and bundled_report.triples > 0
+
+
+def test_corpus_covers_every_file_and_enough_defects():
+    files = {p.name for p in BROKEN.glob("*.ttl")}
+    assert files == set(EXPECTED) | {SYNTAX_ERROR[0]}
+    assert len(files) >= 12
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_file_fires_its_rule(name):
+    path = BROKEN / name
+    report = validate([*resources.data_files(), path])
+    assert not report.conforms
+    mine = [v for v in report.violations if str(path) in v.files or path.name in " ".join(v.files)]
+    got = sorted((v.focus.removeprefix(ID), v.rule, v.component, v.path) for v in mine)
+    expected, message = EXPECTED[name]
+    assert got == sorted(expected), report.text()
+    assert message in {v.message for v in mine}
+    for v in mine:  # the file the focus node came from is named, and only that file
+        assert len(v.files) == 1 and v.files[0].endswith(f"broken/{name}")
+
+
+def test_syntax_error_names_file_and_line():
+    name, line = SYNTAX_ERROR
+    with pytest.raises(RdfFileError) as exc:
+        validate([*resources.data_files(), BROKEN / name])
+    assert f"{name}:{line}:" in str(exc.value)
+
+
+# ---- through the real command line, as a user runs it -------------------------------------------------
+
+def test_cli_valid_bundled_data():
+    r = _run_cli()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("valid: ") and "triples" in r.stdout and "entities" in r.stdout
+    assert len(r.stdout.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["missing-chinese-label.ttl", "duplicate-designation.ttl", "bad-division-code.ttl"])
+def test_cli_invalid_file_report(name):
+    r = _run_cli("--with-bundled", str(BROKEN / name))
+    assert r.returncode == 1, r.stdout + r.stderr
+    expected, message = EXPECTED[name]
+    for focus, rule, component, path in expected:
+        assert f"tests/broken/{name}: ecoid:{focus}\n" in r.stdout
+        assert f"  path:    {path}\n" in r.stdout
+        assert f"  rule:    {rule} ({component})\n" in r.stdout
+    assert f"  message: {message}" in r.stdout
+    assert r.stdout.rstrip().splitlines()[-1].startswith(f"INVALID, {len(expected)} violation(s)")
+
+
+def test_cli_syntax_error_exit_2():
+    name, line = SYNTAX_ERROR
+    r = _run_cli(str(BROKEN / name))
+    assert r.returncode == 2
+    assert f"{name}:{line}:" in r.stderr and r.stderr.startswith("error: ")
+
+
+def test_cli_alone_file_without_bundled_data_reports_dangling_source():
+    """Without --with-bundled a file is checked on its own (plus the ontology): its citations dangle."""
+    r = _run_cli(str(BROKEN / "zero-ordinal.ttl"))
+    assert r.returncode == 1
+    assert "ecosh:NoDanglingReference" in r.stdout and "ecosh:BatchShape" in r.stdout
