@@ -52,3 +52,58 @@ def serve(**params) -> None:
     except RdfFileError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--with-bundled", is_flag=True,
+              help="Check FILEs together with the bundled data (e.g. a new file that refers to existing entities).")
+def validate(files: tuple[str, ...], with_bundled: bool) -> None:
+    """Check data against the SHACL shapes (default: the bundled data; the ontology is always included).
+
+    Exit status: 0 valid, 1 invalid (a report of every violation), 2 a file that is not valid RDF.
+    """
+    from ecokg import resources
+    from ecokg.rdfio import RdfFileError
+    from ecokg.validate import validate as run_validate
+
+    paths = list(files) if files else None
+    if files and with_bundled:
+        paths = [*map(str, resources.bundled_files()), *files]
+    try:
+        report = run_validate(paths)
+    except RdfFileError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if report.conforms:
+        click.echo(report.summary())
+        return
+    click.echo(report.text())
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to write (replaced atomically). [default: the dist setting]")
+@setting_options("dist", "base_uri", "data")
+def build(out: str | None, **params) -> None:
+    """Validate the bundled data, then write the dumps, VoID/DCAT, checksums and an Oxigraph store.
+
+    With --data, build those files (with the bundled ontology) instead of the bundled data.
+    Exit status: 0 built, 1 invalid data (nothing written), 2 a file that is not valid RDF.
+    """
+    from ecokg.build import BuildRefused, build as run_build
+    from ecokg.rdfio import RdfFileError
+
+    settings = settings_from(**params)
+    try:
+        result = run_build(out or settings.dist, paths=settings.data or None, base_uri=settings.base_uri,
+                           progress=True)
+    except RdfFileError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except BuildRefused as e:
+        click.echo(e.report.text(), err=True)
+        click.echo("build refused: the data is not valid; nothing was written", err=True)
+        sys.exit(1)
+    click.echo(result.summary())
