@@ -202,3 +202,93 @@ def test_division_codes_match_the_pack(store, shared_dir):
              <http://www.w3.org/2000/01/rdf-schema#label> ?zh . FILTER(LANG(?zh) = "zh") }"""
     got = {r["zh"].value: r["code"].value for r in store.query(q)}
     assert got == {r["subject_zh"]: r["object"] for r in rows}
+
+
+# --- the seed's facts, as queried -----------------------------------------------------------------------------------
+
+PREFIXES = """PREFIX eco: <https://w3id.org/ecokg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX sosa: <http://www.w3.org/ns/sosa/>
+PREFIX batch: <https://w3id.org/ecokg/id/batch/>
+PREFIX claim: <https://w3id.org/ecokg/id/claim/>
+PREFIX place: <https://w3id.org/ecokg/id/place/>
+PREFIX scheme: <https://w3id.org/ecokg/id/scheme/>
+PREFIX indicator: <https://w3id.org/ecokg/id/indicator/>
+PREFIX source: <https://w3id.org/ecokg/id/source/>
+"""
+
+
+def rows(store: EmbeddedStore, q: str) -> list[dict[str, str]]:
+    res = store.query(PREFIXES + q)
+    names = [v.value for v in res.variables]
+    return [{n: (r[n].value if r[n] is not None else None) for n in names} for r in res]
+
+
+def test_the_2024_municipal_naming(store):
+    q = """SELECT ?batch ?holder ?year ?announced WHERE {
+             ?d eco:batch ?batch ; eco:holder ?holder .
+             ?batch eco:year ?year ; eco:announcedOn ?announced .
+             VALUES ?batch { batch:chongqing-demonstration-district-county-2023 batch:chongqing-two-mountains-base-5 } }"""
+    got = rows(store, q)
+    holders = {r["holder"].rsplit("/", 1)[1] for r in got}
+    assert holders == set(SEED_NEW_PLACES)
+    assert {(r["year"], r["announced"]) for r in got} == {("2023", "2024-06-03")}
+    # the seed's "nine" is a claim about exactly these two batches
+    nine = rows(store, """SELECT ?v (COUNT(DISTINCT ?d) AS ?n) WHERE {
+             claim:s01-chongqing-named-2024 eco:claimedValue ?v ; eco:claimAbout ?batch .
+             ?d eco:batch ?batch } GROUP BY ?v""")
+    assert nine == [{"v": "9", "n": "9"}]
+
+
+def test_year_label_of_the_cohort_is_a_claim_of_s04_only(store):
+    got = rows(store, """SELECT ?src WHERE { ?c eco:claimAbout batch:chongqing-demonstration-district-county-2023 ;
+             eco:claimedProperty eco:year ; eco:claimedValue "2023"^^<http://www.w3.org/2001/XMLSchema#gYear> ;
+             dcterms:source ?src }""")
+    assert [r["src"] for r in got] == ["https://w3id.org/ecokg/id/source/S04"]
+
+
+def test_air_quality_days_with_their_confidence(store):
+    got = rows(store, """SELECT ?place ?value ?conf (GROUP_CONCAT(?sid; separator=",") AS ?sources) WHERE {
+             ?o sosa:observedProperty indicator:good-air-quality-days ; sosa:hasFeatureOfInterest ?place ;
+                eco:referenceYear ?y ; eco:numericValue ?value ; eco:confidence ?conf ; dcterms:source ?s .
+             ?s eco:sourceId ?sid . FILTER(STR(?y) = "2023") } GROUP BY ?place ?value ?conf""")
+    by_place = {r["place"].rsplit("/", 1)[1]: r for r in got}
+    assert float(by_place["kaizhou-district"]["value"]) == 335
+    assert by_place["kaizhou-district"]["conf"].endswith("#HighConfidence")
+    assert set(by_place["kaizhou-district"]["sources"].split(",")) == {"S01", "S24"}
+    assert float(by_place["zhong-county"]["value"]) == 347
+    assert by_place["zhong-county"]["conf"].endswith("#LowConfidence")
+    assert by_place["zhong-county"]["sources"] == "S01"
+
+
+def test_triple_drop_in_zhong_county(store):
+    got = rows(store, """SELECT ?ind WHERE { ?o sosa:hasFeatureOfInterest place:zhong-county ;
+             sosa:observedProperty ?ind ; eco:changeDirection eco:Decrease ; eco:referenceYear ?y }""")
+    assert {r["ind"].rsplit("/", 1)[1] for r in got} == {
+        "pm25-annual-mean-concentration", "pm10-annual-mean-concentration", "so2-annual-mean-concentration"}
+
+
+def test_towns_24_and_321_compete(store):
+    got = rows(store, """SELECT ?v ?other_v WHERE {
+             ?c a eco:StatedCount ; eco:countedScheme scheme:chongqing-demonstration-town ;
+                eco:countedRegion place:chongqing ; eco:statedValue ?v ; eco:competesWith ?other .
+             ?other eco:statedValue ?other_v }""")
+    assert {(int(r["v"]), int(r["other_v"])) for r in got} == {(24, 321), (321, 24)}
+
+
+def test_every_practice_is_practised_in_a_place_of_the_seed(store):
+    got = rows(store, """SELECT ?p ?place WHERE { ?p a eco:EcologicalPractice ; eco:practisedIn ?place }""")
+    practices = {r["p"].rsplit("/", 1)[1]: r["place"].rsplit("/", 1)[1] for r in got}
+    assert practices["mulberry-cocoon-income-insurance"] == "apeng-river-basin"
+    assert practices["mine-pit-restoration-into-parks"] == "jiulongpo-district"
+    assert practices["climate-economy"] == "wushan-county"
+    assert len(practices) >= 15
+
+
+def test_seed_only_facts_are_low_confidence_and_say_why(store):
+    got = rows(store, """SELECT ?f ?comment WHERE {
+             ?f dcterms:source source:S01 ; eco:confidence eco:LowConfidence .
+             FILTER NOT EXISTS { ?f dcterms:source ?other . FILTER(?other != source:S01) }
+             OPTIONAL { ?f <http://www.w3.org/2000/01/rdf-schema#comment> ?comment } }""")
+    assert len(got) >= 10
+    assert all(r["comment"] for r in got), [r["f"] for r in got if not r["comment"]]
