@@ -13,9 +13,10 @@ from ecokg.store import QueryResult, Store, Term
 
 
 class EmbeddedStore(Store):
-    def __init__(self, store: ox.Store, *, label: str = "in-memory"):
+    def __init__(self, store: ox.Store, *, label: str = "in-memory", path: str | None = None):
         self.ox = store
         self._label = label
+        self.path = path  # the on-disk store's folder, None in memory
 
     @classmethod
     def from_files(cls, paths: Iterable[str | Path]) -> "EmbeddedStore":
@@ -28,7 +29,7 @@ class EmbeddedStore(Store):
 
     @classmethod
     def open_read_only(cls, path: str | Path) -> "EmbeddedStore":
-        return cls(ox.Store.read_only(str(path)), label=f"on-disk {path}")
+        return cls(ox.Store.read_only(str(path)), label=f"on-disk {path}", path=str(path))
 
     def query(
         self,

@@ -22,8 +22,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.ensure_ascii = False
     app.extensions["ecokg"] = AppContext(settings=settings, store=store or open_store(settings))
 
-    from ecokg.web import health
+    from ecokg.web import health, sparql
 
-    for blueprint in (health.bp,):
+    for blueprint in (health.bp, sparql.bp):
         app.register_blueprint(blueprint)
     return app

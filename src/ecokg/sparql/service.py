@@ -1,0 +1,103 @@
+"""The SPARQL endpoint's logic: a protocol operation in, a status, headers and a streamed body out.
+
+``SparqlService`` ties together the read-only classifier, format negotiation,
+the executor (time limit) and the row cap.  The web layer only adapts HTTP
+requests and responses to it; nothing here knows of Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ecokg.sparql import classify as cls
+from ecokg.sparql.evaluate import Job
+from ecokg.sparql.executor import DirectExecutor, Executor, ProcessExecutor, QueryFailed, QueryTimeout, Results
+from ecokg.sparql.formats import Format, NotAcceptable, choose
+from ecokg.sparql.protocol import Operation
+from ecokg.store import BackendTimeout, Store, StoreError
+
+log = logging.getLogger("ecokg.sparql")
+
+TRUNCATED_HEADER = "X-ECOKG-Truncated"
+
+
+@dataclass
+class Answer:
+    status: int
+    content_type: str
+    body: Iterable[bytes]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_answer(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
+    reason = {400: "Bad Request", 403: "Forbidden", 405: "Method Not Allowed", 406: "Not Acceptable",
+              413: "Payload Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error",
+              502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(status, "Error")
+    return Answer(status, "text/plain; charset=utf-8", [f"{status} {reason}: {message}\n".encode()],
+                  dict(headers or {}))
+
+
+def make_executor(store: Store, timeout: float) -> Executor:
+    """A killable child process for the embedded engine; in-process for a remote one (its HTTP timeout rules)."""
+    from ecokg.store.embedded import EmbeddedStore
+
+    if isinstance(store, EmbeddedStore):
+        if store.path:
+            path = store.path
+
+            def reopen() -> Store:
+                return EmbeddedStore.open_read_only(path)
+
+            return ProcessExecutor(reopen, timeout)
+        return ProcessExecutor(lambda: store, timeout)
+    return DirectExecutor(store)
+
+
+class SparqlService:
+    def __init__(self, store: Store, *, timeout: float, max_rows: int | None = None,
+                 executor: Executor | None = None):
+        self.store = store
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.executor = executor or make_executor(store, timeout)
+
+    def start(self, query: str, fmt: Format | None = None, *, format_param: str | None = None,
+              accept=None, default_graph: tuple[str, ...] | None = None,
+              named_graphs: tuple[str, ...] | None = None) -> tuple[Format, Results]:
+        """Check, plan and start a query.  Raises ``QueryRejected``, ``NotAcceptable``, ``QueryTimeout``,
+        ``QueryFailed`` or ``StoreError``."""
+        classified = cls.classify(query)
+        if fmt is None:
+            fmt = choose(classified.form, format_param=format_param, accept=accept)
+        job = Job(query=query, format_name=fmt.name, media_type=fmt.media_type,
+                  default_graph=default_graph, named_graphs=named_graphs,
+                  max_rows=self.max_rows if classified.form != "ASK" else None)
+        return fmt, self.executor.run(job)
+
+    def answer(self, op: Operation, accept) -> Answer:
+        """The HTTP answer to a query operation (``op.query`` is set)."""
+        default_graph, named_graphs = op.dataset
+        try:
+            fmt, results = self.start(op.query, format_param=op.format, accept=accept,
+                                      default_graph=default_graph, named_graphs=named_graphs)
+        except cls.QueryRejected as e:
+            return error_answer(e.status, e.message)
+        except NotAcceptable as e:
+            return error_answer(406, str(e))
+        except QueryFailed as e:
+            if e.syntax:
+                return error_answer(400, f"SPARQL syntax error: {e}")
+            log.warning("query failed: %s", e)
+            return error_answer(500, f"the query could not be evaluated: {e}")
+        except QueryTimeout as e:
+            return error_answer(503, str(e), {"Retry-After": "10"})
+        except BackendTimeout as e:
+            return error_answer(504, f"the triple store did not answer in time: {e}")
+        except StoreError as e:
+            return error_answer(502, f"the triple store is unavailable: {e}", {"Retry-After": "10"})
+        headers = {}
+        if results.truncated:
+            headers[TRUNCATED_HEADER] = "true"
+        return Answer(200, fmt.content_type, results.chunks, headers)

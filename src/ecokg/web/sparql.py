@@ -1,0 +1,107 @@
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint, its query page and its service description.
+
+A thin adapter: the request's parts go to ``ecokg.sparql`` (protocol, classifier,
+executor, formats), whose answer becomes the response.  CORS is open, so
+browser tools on other origins can query.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_cors import cross_origin
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ecokg.examples import PREFIXES, load_examples, prefix_block
+from ecokg.sparql.formats import GRAPH_FORMATS, NotAcceptable, negotiate
+from ecokg.sparql.protocol import ALLOWED_METHODS, DIRECT_QUERY, FORM, ProtocolError, parse_operation
+from ecokg.sparql.service import TRUNCATED_HEADER, Answer, SparqlService, error_answer
+from ecokg.sparql.service_description import graph_sizes, service_description
+from ecokg.web.context import ctx
+
+bp = Blueprint("sparql", __name__)
+
+EXTENSION = "ecokg.sparql"
+HTML = "text/html"
+
+
+@bp.record_once
+def _setup(state) -> None:
+    c = state.app.extensions["ecokg"]
+    state.app.extensions[EXTENSION] = SparqlService(c.store, timeout=c.settings.timeout,
+                                                    max_rows=c.settings.max_rows)
+
+
+def sparql_service() -> SparqlService:
+    return current_app.extensions[EXTENSION]
+
+
+def _respond(answer: Answer) -> Response:
+    resp = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    for k, v in answer.headers.items():
+        resp.headers[k] = v
+    resp.vary.add("Accept")
+    return resp
+
+
+@bp.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+          provide_automatic_options=False)
+@cross_origin(origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["Content-Type", "Accept"],
+              expose_headers=[TRUNCATED_HEADER, "Content-Type"], max_age=86400, automatic_options=False)
+def sparql():
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": ", ".join(ALLOWED_METHODS)})
+    try:
+        direct = request.mimetype == DIRECT_QUERY
+        op = parse_operation(
+            request.method,
+            url_params=list(request.args.items(multi=True)),
+            content_type=request.mimetype if request.method == "POST" else None,
+            charset=request.mimetype_params.get("charset"),
+            form_params=list(request.form.items(multi=True)) if request.mimetype == FORM else (),
+            body=request.get_data(cache=False) if direct else b"",
+        )
+    except ProtocolError as e:
+        return _respond(error_answer(e.status, e.message, e.headers))
+    except RequestEntityTooLarge:
+        return _respond(error_answer(413, f"the request body is larger than the limit of "
+                                          f"{ctx().settings.max_body} bytes"))
+    if op.query is None:
+        return _no_query()
+    return _respond(sparql_service().answer(op, request.accept_mimetypes))
+
+
+def _no_query() -> Response:
+    """No query: the query page for browsers, the service description for RDF clients."""
+    accept = request.accept_mimetypes
+    if accept and accept.best_match([f.media_type for f in GRAPH_FORMATS] + [HTML]) == HTML:
+        return _query_page()
+    try:
+        fmt = negotiate(accept, GRAPH_FORMATS)
+    except NotAcceptable:
+        return _respond(error_answer(400, "no `query` parameter: send a SPARQL query, or ask for the "
+                                          "query page (text/html) or the service description (RDF)"))
+    service = sparql_service()
+    sizes = current_app.extensions.get(EXTENSION + ".sizes")
+    if sizes is None:
+        try:
+            sizes = graph_sizes(service.store)
+        except Exception:  # noqa: BLE001 - the description is still useful without sizes
+            sizes = None
+        current_app.extensions[EXTENSION + ".sizes"] = sizes
+    body = service_description(request.base_url, fmt.ox, sizes=sizes, timeout=service.timeout,
+                               max_rows=service.max_rows)
+    return _respond(Answer(200, fmt.content_type, [body]))
+
+
+def _query_page() -> Response:
+    examples = [e.to_json() for e in load_examples()]
+    config = {
+        "endpoint": request.base_url,
+        "prefixes": PREFIXES,
+        "defaultQuery": prefix_block() + "\nSELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n} LIMIT 10\n",
+        "examples": examples,
+    }
+    html = render_template("sparql.html", config=config, examples=examples)
+    resp = Response(html, content_type="text/html; charset=utf-8")
+    resp.vary.add("Accept")
+    return resp
