@@ -6,7 +6,7 @@ from flask import Flask
 
 from ecokg import resources
 from ecokg.settings import Settings
-from ecokg.store import Store, open_store
+from ecokg.store import BackendTimeout, Store, StoreError, open_store
 from ecokg.web.context import AppContext
 
 
@@ -22,8 +22,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.ensure_ascii = False
     app.extensions["ecokg"] = AppContext(settings=settings, store=store or open_store(settings))
 
-    from ecokg.web import health, sparql
+    from ecokg.web import downloads, health, pages, sparql, wellknown
 
-    for blueprint in (health.bp, sparql.bp):
+    for blueprint in (health.bp, sparql.bp, pages.bp, downloads.bp, wellknown.bp):
         app.register_blueprint(blueprint)
+    app.register_error_handler(StoreError, _store_error)
     return app
+
+
+def _store_error(e: StoreError):
+    """The engine (a remote triple store) failed: 504 if it ran out of time, else 502; never a traceback."""
+    from flask import current_app
+
+    status = 504 if isinstance(e, BackendTimeout) else 502
+    current_app.logger.warning("store error (%s): %s", status, e)
+    what = "did not answer in time" if status == 504 else "is unavailable"
+    body = f"{status} {'Gateway Timeout' if status == 504 else 'Bad Gateway'}: the triple store behind ecokg {what}.\n"
+    return body, status, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "10"}

@@ -1,0 +1,59 @@
+"""An entity's description for RDF clients: its own triples (blank nodes followed), the labels
+of what it links to, and the triples that point at it."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+_EXISTS = "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }"
+
+_DESCRIBE = """
+CONSTRUCT {
+  ?s ?p ?o . ?o ?lp ?ol . ?o ?bp ?bo .
+  ?in ?ip ?s . ?in ?ilp ?il .
+} WHERE {
+  { ?s ?p ?o .
+    OPTIONAL { ?o ?lp ?ol . FILTER(?lp = rdfs:label && isIRI(?o)) }
+    OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o)) } }
+  UNION
+  { ?in ?ip ?s .
+    OPTIONAL { ?in ?ilp ?il . FILTER(?ilp = rdfs:label) } }
+}"""
+
+_ONTOLOGY_TERMS = """
+SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }"""
+
+_BLANK_CLOSURE = """
+SELECT ?ns ?b ?bp ?bo WHERE {
+  ?t ?p ?b . FILTER(isBlank(?b) && isIRI(?t) && STRSTARTS(STR(?t), STR(?ns)))
+  ?b ?bp ?bo .
+}"""
+
+
+def exists(g, iri: str) -> bool:
+    return g.ask(_EXISTS, s=ox.NamedNode(iri))
+
+
+def description(g, iri: str) -> list[ox.Triple]:
+    return _dedupe(g.construct(_DESCRIBE, s=ox.NamedNode(iri)))
+
+
+def ontology_description(g) -> list[ox.Triple]:
+    """The ontology document: the ontology resource's triples and those of every term in its namespace.
+
+    (SELECT rather than CONSTRUCT: pyoxigraph only substitutes variables a query projects.)
+    """
+    ns = ox.NamedNode(g.uris.eco)
+    out = description_own(g, g.uris.ontology)
+    out += [ox.Triple(r["t"], r["p"], r["o"]) for r in g.select(_ONTOLOGY_TERMS, ns=ns)]
+    out += [ox.Triple(r["b"], r["bp"], r["bo"]) for r in g.select(_BLANK_CLOSURE, ns=ns)]
+    return _dedupe(out)
+
+
+def description_own(g, iri: str) -> list[ox.Triple]:
+    """Just the resource's own triples."""
+    return g.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", s=ox.NamedNode(iri))
+
+
+def _dedupe(triples: list[ox.Triple]) -> list[ox.Triple]:
+    return list(dict.fromkeys(triples))

@@ -1,0 +1,246 @@
+"""What an entity page shows: names, types, grouped properties, tables, inbound links."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ecokg.services.graph import GraphServices, Value
+from ecokg.services.labels import LANGS, Names
+from ecokg.services.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
+
+NAME_PROPS = {RDFS + "label"}
+DESCRIPTION_PROPS = (DCTERMS + "description", SKOS + "definition", RDFS + "comment")
+TYPE_PROP = RDF + "type"
+INBOUND_LIMIT = 300
+
+
+@dataclass
+class PropertyRow:
+    prop: Value
+    values: list[Value]
+
+
+@dataclass
+class PropertyGroup:
+    key: str  # names | facts | relations | provenance (the template translates it)
+    rows: list[PropertyRow]
+
+
+@dataclass
+class Table:
+    key: str  # what the table lists (translated by the template)
+    columns: list[str]  # column keys (translated by the template)
+    rows: list[dict[str, list[Value] | Value | None]]
+
+
+@dataclass
+class EntityView:
+    iri: str
+    path: str | None
+    names: Names
+    lang: str
+    types: list[Value]
+    descriptions: list[Value]
+    groups: list[PropertyGroup]
+    sources: list[Value]
+    tables: list[Table] = field(default_factory=list)
+    inbound: list[PropertyRow] = field(default_factory=list)
+    inbound_truncated: bool = False
+    type_iris: list[str] = field(default_factory=list)
+    coordinates: tuple[str, str] | None = None
+    schema_types: list[str] = field(default_factory=list)
+    contained_in: list[str] = field(default_factory=list)
+    web_urls: list[str] = field(default_factory=list)
+
+    def label(self, lang: str) -> str | None:
+        return self.names.get(lang)
+
+    @property
+    def title(self) -> str:
+        return self.names.best(self.lang) or self.iri
+
+    @property
+    def other_title(self) -> str | None:
+        for lang in LANGS:
+            if lang != self.lang and self.names.get(lang) and self.names.get(lang) != self.title:
+                return self.names.get(lang)
+        return None
+
+
+def _group_key(prop: str, values: list) -> str:
+    if prop in (DCTERMS + "source", PROV + "wasDerivedFrom") or prop.endswith(("#confidence", "#quote")):
+        return "provenance"
+    if prop in (SKOS + "altLabel", SKOS + "prefLabel", SKOS + "hiddenLabel") or prop.endswith("#formerName"):
+        return "names"
+    if any(isinstance(v, (ox.NamedNode, ox.BlankNode)) for v in values):
+        return "relations"
+    return "facts"
+
+
+GROUP_ORDER = ("names", "facts", "relations", "provenance")
+
+
+def _lang_first(values: list[Value], lang: str) -> list[Value]:
+    return sorted(values, key=lambda v: (0 if v.lang == lang else 1 if v.lang else 2))
+
+
+def entity_view(g: GraphServices, iri: str, lang: str) -> EntityView:
+    node = ox.NamedNode(iri)
+    out_rows = g.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", s=node)
+    by_prop: "OrderedDict[str, list]" = OrderedDict()
+    for r in out_rows:
+        by_prop.setdefault(r["p"].value, []).append(r["o"])
+
+    names = g.labels.names(iri) or Names()
+    types = g.values(by_prop.pop(TYPE_PROP, []), lang)
+    for p in NAME_PROPS:
+        by_prop.pop(p, None)
+    descriptions: list[Value] = []
+    for p in DESCRIPTION_PROPS:
+        descriptions += [g.value(t, lang) for t in by_prop.pop(p, []) if isinstance(t, ox.Literal)]
+    descriptions = _lang_first(descriptions, lang)
+
+    groups: dict[str, list[PropertyRow]] = {k: [] for k in GROUP_ORDER}
+    for prop, terms in by_prop.items():
+        vals = sorted(g.values(terms, lang), key=lambda v: (v.lang != lang, str(v.sort_key)))
+        groups[_group_key(prop, terms)].append(PropertyRow(g.value(ox.NamedNode(prop), lang), vals))
+    for rows in groups.values():
+        rows.sort(key=lambda r: r.prop.text.casefold())
+
+    sources = g.values(by_prop.get(DCTERMS + "source", []), lang)
+    view = EntityView(
+        iri=iri, path=g.uris.local_path(iri), names=names, lang=lang, types=types, descriptions=descriptions,
+        groups=[PropertyGroup(k, groups[k]) for k in GROUP_ORDER if groups[k]], sources=sources,
+        type_iris=[t.iri for t in types if t.iri],
+    )
+    lat, long = by_prop.get(GEO + "lat"), by_prop.get(GEO + "long")
+    if lat and long:
+        view.coordinates = (lat[0].value, long[0].value)
+    view.contained_in = [t.value for t in by_prop.get(SCHEMA + "containedInPlace", []) if isinstance(t, ox.NamedNode)]
+    view.web_urls = [t.value for t in by_prop.get(SCHEMA + "url", [])]
+    view.schema_types = _schema_types(g, view.type_iris)
+
+    view.tables = [_drop_self_columns(t, iri) for t in (_designations(g, node, lang), _practices(g, node, lang),
+                                                        _observations(g, node, lang)) if t.rows]
+    view.inbound, view.inbound_truncated = _inbound(g, node, lang)
+    return view
+
+
+def _drop_self_columns(table: Table, iri: str) -> Table:
+    """A column that only ever names the page's own entity says nothing: leave it out."""
+    keep = [c for c in table.columns
+            if not all(len(r.get(c) or []) == 1 and r[c][0].iri == iri for r in table.rows)]
+    return Table(table.key, keep, table.rows)
+
+
+def _schema_types(g: GraphServices, type_iris: list[str]) -> list[str]:
+    """schema.org types for the embedded JSON-LD: the entity's types and their superclasses in schema:."""
+    if not type_iris:
+        return []
+    found: set[str] = set()
+    for t in type_iris:
+        if t.startswith(SCHEMA):
+            found.add(t)
+        for r in g.select("SELECT DISTINCT ?t ?sup WHERE { ?t rdfs:subClassOf+ ?sup . FILTER(isIRI(?sup)) }",
+                          t=ox.NamedNode(t)):
+            if r["sup"].value.startswith(SCHEMA):
+                found.add(r["sup"].value)
+    return sorted(x[len(SCHEMA):] for x in found)
+
+
+def _collect(rows: list[dict], key: str, cols: list[str], g: GraphServices, lang: str) -> list[dict]:
+    """Rows keyed by ``key``; every column gathers its distinct values (several sources, say)."""
+    merged: "OrderedDict[object, dict[str, list]]" = OrderedDict()
+    for r in rows:
+        entry = merged.setdefault(r[key], {c: [] for c in cols})
+        for c in cols:
+            if r.get(c) is not None and r[c] not in entry[c]:
+                entry[c].append(r[c])
+    return [{c: g.values(v, lang) for c, v in entry.items()} for entry in merged.values()]
+
+
+def _designations(g: GraphServices, node, lang: str) -> Table:
+    cols = ["designation", "holder", "scheme", "batch", "year", "source", "confidence"]
+    rows = g.select("""
+SELECT ?s ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
+  { ?designation eco:holder ?s } UNION { ?designation eco:batch ?s }
+  ?designation eco:holder ?holder .
+  OPTIONAL { ?designation eco:scheme ?scheme }
+  OPTIONAL { ?designation eco:batch ?batch }
+  OPTIONAL { ?designation eco:year ?dyear }
+  OPTIONAL { ?designation eco:batch/eco:year ?byear }
+  BIND(COALESCE(?dyear, ?byear) AS ?year)
+  OPTIONAL { ?designation dcterms:source ?source }
+  OPTIONAL { ?designation eco:confidence ?confidence }
+}""", s=node)
+    table = _collect(rows, "designation", cols, g, lang)
+    table.sort(key=lambda r: (str(r["year"][0].sort_key) if r["year"] else "9999",
+                              r["scheme"][0].sort_key if r["scheme"] else "", r["holder"][0].sort_key if r["holder"] else ""))
+    return Table("designations", cols, table)
+
+
+def _practices(g: GraphServices, node, lang: str) -> Table:
+    cols = ["practice", "place", "description", "source"]
+    rows = g.select("""
+SELECT ?s ?practice ?place ?description ?source WHERE {
+  ?practice eco:practisedIn ?s .
+  ?practice eco:practisedIn ?place .
+  OPTIONAL { ?practice dcterms:description ?description }
+  OPTIONAL { ?practice dcterms:source ?source }
+}""", s=node)
+    table = _collect(rows, "practice", cols, g, lang)
+    for r in table:
+        r["description"] = _pick_lang(r["description"], lang)
+    table.sort(key=lambda r: r["practice"][0].sort_key if r["practice"] else "")
+    return Table("practices", cols, table)
+
+
+def _observations(g: GraphServices, node, lang: str) -> Table:
+    cols = ["observation", "place", "indicator", "year", "value", "unit", "result", "change", "source"]
+    rows = g.select("""
+SELECT ?s ?observation ?place ?indicator ?year ?value ?unit ?result ?change ?source WHERE {
+  { ?observation sosa:hasFeatureOfInterest ?s } UNION { ?observation sosa:observedProperty ?s }
+  ?observation a eco:Observation .
+  OPTIONAL { ?observation sosa:hasFeatureOfInterest ?place }
+  OPTIONAL { ?observation sosa:observedProperty ?indicator }
+  OPTIONAL { ?observation eco:referenceYear ?year }
+  OPTIONAL { ?observation eco:numericValue ?value }
+  OPTIONAL { ?observation eco:unit ?unit }
+  OPTIONAL { ?observation eco:resultText ?result }
+  OPTIONAL { ?observation eco:changeDirection ?change }
+  OPTIONAL { ?observation dcterms:source ?source }
+}""", s=node)
+    table = _collect(rows, "observation", cols, g, lang)
+    for r in table:
+        r["result"] = _pick_lang(r["result"], lang)
+    table.sort(key=lambda r: (r["indicator"][0].sort_key if r["indicator"] else "",
+                              str(r["year"][0].sort_key) if r["year"] else ""))
+    return Table("observations", cols, table)
+
+
+def _pick_lang(values: list[Value], lang: str) -> list[Value]:
+    """One value in the reader's language when there is one, else all."""
+    mine = [v for v in values if v.lang == lang]
+    return mine or values
+
+
+def _inbound(g: GraphServices, node, lang: str) -> tuple[list[PropertyRow], bool]:
+    rows = g.select(f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} LIMIT {INBOUND_LIMIT + 1}", s=node)
+    truncated = len(rows) > INBOUND_LIMIT
+    by_prop: "OrderedDict[str, list]" = OrderedDict()
+    for r in rows[:INBOUND_LIMIT]:
+        by_prop.setdefault(r["p"].value, []).append(r["x"])
+    out = []
+    for prop, subjects in by_prop.items():
+        vals = sorted(g.values(subjects, lang), key=lambda v: str(v.sort_key))
+        out.append(PropertyRow(g.value(ox.NamedNode(prop), lang), vals))
+    out.sort(key=lambda r: r.prop.text.casefold())
+    return out, truncated
+
+
+def is_class_or_property(view: EntityView) -> bool:
+    return any(t in (OWL + "Class", RDFS + "Class", RDF + "Property", OWL + "ObjectProperty",
+                     OWL + "DatatypeProperty") for t in view.type_iris)

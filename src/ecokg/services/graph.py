@@ -1,0 +1,115 @@
+"""``GraphServices``: the one object the web layer asks for pages' content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import pyoxigraph as ox
+
+from ecokg.services.labels import LabelIndex
+from ecokg.services.namespaces import XSD, compact, sparql_prologue
+from ecokg.services.uris import UriSpace, is_web_iri
+from ecokg.store import Store
+
+
+@dataclass
+class Value:
+    """One RDF term as a page shows it: a labelled link or a literal."""
+
+    kind: str  # "iri", "literal" or "bnode"
+    text: str
+    iri: str | None = None
+    href: str | None = None
+    lang: str | None = None
+    datatype: str | None = None  # compact datatype of a typed literal (not xsd:string / rdf:langString)
+    sort_key: Any = None
+
+    @property
+    def is_link(self) -> bool:
+        return self.href is not None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_PLAIN_TYPES = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+_NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "positiveInteger", "nonNegativeInteger", "int", "long")}
+
+
+class GraphServices:
+    """Queries for the pages over any ``Store``; knows nothing of HTTP."""
+
+    def __init__(self, store: Store, base_uri: str, label_max_age: float = 60.0):
+        self.store = store
+        self.uris = UriSpace(base_uri)
+        self.labels = LabelIndex(store, max_age=label_max_age)
+        self._prologue = sparql_prologue(base_uri)
+
+    # -- querying ---------------------------------------------------------------------------------
+    def select(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
+        """Run a SELECT (prefixes prepended); ``bindings`` become substitutions, never query text.
+
+        pyoxigraph only substitutes projected variables: every bound variable must be in the SELECT
+        clause (and in GROUP BY for an aggregate query).
+        """
+        result = self.store.query(self._prologue + body, substitutions=bindings or None)
+        names = [v.value for v in result.variables]
+        return [{n: row[n] for n in names} for row in result]
+
+    def ask(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> bool:
+        return bool(self.store.query(self._prologue + body, substitutions=bindings or None))
+
+    def construct(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> list[ox.Triple]:
+        return list(self.store.query(self._prologue + body, substitutions=bindings or None))
+
+    # -- presenting terms ---------------------------------------------------------------------------
+    def value(self, term, lang: str) -> Value:
+        if isinstance(term, ox.NamedNode):
+            iri = term.value
+            return Value("iri", self.labels.label(iri, lang), iri=iri, href=self.uris.href(iri),
+                         sort_key=self.labels.label(iri, lang).casefold())
+        if isinstance(term, ox.Literal):
+            dt = term.datatype.value if term.datatype is not None else None
+            # XSD types read plainly (2023, 2024-06-03); only other datatypes are worth a tag
+            shown_dt = None if (dt is None or dt.startswith(XSD) or dt in _PLAIN_TYPES) else compact(dt, self.uris.base)
+            key: Any = term.value
+            if dt in _NUMERIC:
+                try:
+                    key = float(term.value)
+                except ValueError:
+                    pass
+            href = term.value if dt == XSD + "anyURI" and is_web_iri(term.value) else None
+            return Value("literal", term.value, href=href, lang=term.language or None, datatype=shown_dt,
+                         sort_key=key)
+        return Value("bnode", "_:" + getattr(term, "value", ""), sort_key="")
+
+    def values(self, terms: Iterable, lang: str) -> list[Value]:
+        seen, out = set(), []
+        for t in terms:
+            if t is None or t in seen:
+                continue
+            seen.add(t)
+            out.append(self.value(t, lang))
+        return out
+
+    def compact(self, iri: str) -> str:
+        return compact(iri, self.uris.base)
+
+    # -- the pieces ----------------------------------------------------------------------------------
+    def exists(self, iri: str) -> bool:
+        from ecokg.services import describe
+
+        return describe.exists(self, iri)
+
+    def description(self, iri: str) -> list[ox.Triple]:
+        from ecokg.services import describe
+
+        return describe.description(self, iri)
+
+
+def first(rows: list[Mapping[str, Any]], key: str):
+    for r in rows:
+        if r.get(key) is not None:
+            return r[key]
+    return None

@@ -1,0 +1,65 @@
+"""The vocabularies the pages read, as plain IRI strings."""
+
+from __future__ import annotations
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+SCHEMA = "https://schema.org/"  # as the ontology declares it (not http://)
+ORG = "http://www.w3.org/ns/org#"
+SOSA = "http://www.w3.org/ns/sosa/"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+
+def eco_ns(base_uri: str) -> str:
+    """The ontology namespace for a base (``https://w3id.org/ecokg/ontology#``)."""
+    return base_uri + "ontology#"
+
+
+def prefixes(base_uri: str) -> dict[str, str]:
+    """Prefixes for serialisations and compact names."""
+    return {
+        "eco": eco_ns(base_uri),
+        "ecoid": base_uri + "id/",
+        "rdf": RDF,
+        "rdfs": RDFS,
+        "owl": OWL,
+        "xsd": XSD,
+        "skos": SKOS,
+        "dcterms": DCTERMS,
+        "prov": PROV,
+        "schema": SCHEMA,
+        "org": ORG,
+        "sosa": SOSA,
+        "geo": GEO,
+        "void": VOID,
+        "dcat": DCAT,
+    }
+
+
+def sparql_prologue(base_uri: str) -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base_uri).items())
+
+
+def compact(iri: str, base_uri: str) -> str:
+    """``eco:Place`` for a known namespace, else the IRI itself."""
+    for p, ns in prefixes(base_uri).items():
+        if iri.startswith(ns) and len(iri) > len(ns) and p != "ecoid":
+            return f"{p}:{iri[len(ns):]}"
+    return iri
+
+
+def local_name(iri: str) -> str:
+    for sep in ("#", "/", ":"):
+        if sep in iri.rstrip(sep):
+            tail = iri.rstrip(sep).rsplit(sep, 1)[1]
+            if tail:
+                return tail
+    return iri

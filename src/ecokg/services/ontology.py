@@ -1,0 +1,113 @@
+"""The ontology's own documentation: every class, property and individual with its labels,
+definition, domain and range, and how often the data uses it."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ecokg.services.graph import GraphServices, Value
+from ecokg.services.labels import Names
+from ecokg.services.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
+
+CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
+PROPERTY_TYPES = {OWL + "ObjectProperty": "object", OWL + "DatatypeProperty": "datatype",
+                  OWL + "AnnotationProperty": "annotation", RDF + "Property": "property"}
+DEFINITION_PROPS = (SKOS + "definition", RDFS + "comment", DCTERMS + "description")
+
+
+@dataclass
+class Term:
+    iri: str
+    name: str  # local name: the fragment id on the page
+    names: Names
+    kind: str  # class | property | individual
+    property_kind: str | None = None
+    definitions: list[Value] = field(default_factory=list)
+    notes: list[Value] = field(default_factory=list)  # skos:scopeNote, skos:example, rdfs:comment beside a definition
+    types: list[Value] = field(default_factory=list)
+    domain: list[Value] = field(default_factory=list)
+    range: list[Value] = field(default_factory=list)
+    superclasses: list[Value] = field(default_factory=list)
+    superproperties: list[Value] = field(default_factory=list)
+    equivalents: list[Value] = field(default_factory=list)
+    usage: int = 0
+
+
+@dataclass
+class OntologyDoc:
+    iri: str
+    names: Names
+    header: list[tuple[Value, list[Value]]]
+    classes: list[Term]
+    properties: list[Term]
+    individuals: list[Term]
+
+
+def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
+    ns = g.uris.eco
+    ns_node = ox.NamedNode(ns)
+    rows = g.select("SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }", ns=ns_node)
+    by_term: "OrderedDict[str, dict[str, list]]" = OrderedDict()
+    for r in rows:
+        by_term.setdefault(r["t"].value, {}).setdefault(r["p"].value, []).append(r["o"])
+
+    class_use = {r["c"].value: int(r["n"].value) for r in g.select(
+        "SELECT ?ns ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . FILTER(isIRI(?c) && STRSTARTS(STR(?c), STR(?ns))) } GROUP BY ?ns ?c",
+        ns=ns_node)}
+    prop_use = {r["p"].value: int(r["n"].value) for r in g.select(
+        "SELECT ?ns ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o . FILTER(STRSTARTS(STR(?p), STR(?ns))) } GROUP BY ?ns ?p", ns=ns_node)}
+    obj_use = {r["o"].value: int(r["n"].value) for r in g.select(
+        "SELECT ?ns ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o . FILTER(isIRI(?o) && STRSTARTS(STR(?o), STR(?ns))) } GROUP BY ?ns ?o",
+        ns=ns_node)}
+
+    classes, properties, individuals = [], [], []
+    for iri, props in by_term.items():
+        types = {t.value for t in props.get(RDF + "type", []) if isinstance(t, ox.NamedNode)}
+        term = Term(iri, local_name(iri) if iri.startswith(ns) else iri, g.labels.names(iri) or Names(), "individual")
+        vals = lambda p: g.values(props.get(p, []), lang)  # noqa: E731
+        term.types = vals(RDF + "type")
+        defs: list[Value] = []
+        for p in DEFINITION_PROPS:
+            defs += [v for v in vals(p) if v.kind == "literal"]
+        mine = [d for d in defs if d.lang == lang]
+        term.definitions = mine or [d for d in defs if not d.lang] or defs
+        term.notes = [v for p in (SKOS + "scopeNote", SKOS + "example", SKOS + "editorialNote")
+                      for v in vals(p) if v.lang in (lang, None)]
+        term.domain = vals(RDFS + "domain")
+        term.range = vals(RDFS + "range")
+        term.superclasses = vals(RDFS + "subClassOf")
+        term.superproperties = vals(RDFS + "subPropertyOf")
+        term.equivalents = vals(OWL + "equivalentClass") + vals(OWL + "equivalentProperty")
+        if types & CLASS_TYPES:
+            term.kind = "class"
+            term.usage = class_use.get(iri, 0)
+            classes.append(term)
+        elif types & set(PROPERTY_TYPES):
+            term.kind = "property"
+            term.property_kind = next(PROPERTY_TYPES[t] for t in PROPERTY_TYPES if t in types)
+            term.usage = prop_use.get(iri, 0)
+            properties.append(term)
+        else:
+            term.usage = obj_use.get(iri, 0)
+            individuals.append(term)
+    for lst in (classes, properties, individuals):
+        lst.sort(key=lambda t: t.name.casefold())
+
+    onto = ox.NamedNode(g.uris.ontology)
+    header: "OrderedDict[str, list]" = OrderedDict()
+    for r in g.select("SELECT ?ont ?p ?o WHERE { ?ont ?p ?o }", ont=onto):
+        if r["p"].value not in (RDFS + "label", RDF + "type"):
+            header.setdefault(r["p"].value, []).append(r["o"])
+    head = [(g.value(ox.NamedNode(p), lang), _lang_pref(g.values(os_, lang), lang)) for p, os_ in header.items()]
+    return OntologyDoc(g.uris.ontology, g.labels.names(g.uris.ontology) or Names(), head, classes, properties,
+                       individuals)
+
+
+def _lang_pref(values: list[Value], lang: str) -> list[Value]:
+    tagged = [v for v in values if v.lang]
+    if tagged and any(v.lang == lang for v in tagged):
+        return [v for v in values if not v.lang or v.lang == lang]
+    return values

@@ -1,0 +1,145 @@
+"""A designation scheme's batches, their holders in order, and the numbers for its timeline."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ecokg.services.charts import Chart, bar_chart
+from ecokg.services.graph import GraphServices, Value
+
+
+@dataclass
+class StatedCount:
+    claim: Value
+    value: int
+    region: Value | None
+    as_of: str | None
+    sources: list[Value]
+
+
+@dataclass
+class BatchRow:
+    batch: Value | None  # None: the holders whose batch is not known
+    year: str | None
+    ordinal: str | None
+    announced: str | None
+    holders: list[tuple[Value, Value]] = field(default_factory=list)  # (holder, designation)
+    stated: list[StatedCount] = field(default_factory=list)  # batch sizes stated by sources
+    chongqing: int = 0  # holders in Chongqing that the graph enumerates
+
+    @property
+    def stated_total(self) -> int | None:
+        vals = [s.value for s in self.stated if not s.region or not s.region.iri or not s.region.iri.endswith("/place/chongqing")]
+        return max(vals) if vals else None
+
+
+@dataclass
+class SchemeView:
+    batches: list[BatchRow]
+    unknown: BatchRow | None
+    totals: list[StatedCount]  # scheme-wide stated counts (not per batch)
+    timeline: Chart
+    holders_in_graph: int
+
+
+def chongqing_places(g: GraphServices) -> set[str]:
+    """Chongqing and every place contained in it (at any depth)."""
+    cq = ox.NamedNode(g.uris.entity("place/chongqing"))
+    rows = g.select("SELECT DISTINCT ?cq ?p WHERE { ?p schema:containedInPlace+ ?cq }", cq=cq)
+    return {cq.value} | {r["p"].value for r in rows}
+
+
+def _stated(g: GraphServices, rows, lang: str) -> list[StatedCount]:
+    merged: "OrderedDict[str, dict]" = OrderedDict()
+    for r in rows:
+        e = merged.setdefault(r["claim"].value, {"row": r, "sources": []})
+        if r.get("source") is not None and r["source"] not in e["sources"]:
+            e["sources"].append(r["source"])
+    out = []
+    for e in merged.values():
+        r = e["row"]
+        try:
+            v = int(r["value"].value)
+        except (ValueError, AttributeError):
+            continue
+        out.append(StatedCount(g.value(r["claim"], lang), v, g.value(r["region"], lang) if r.get("region") else None,
+                               r["asof"].value if r.get("asof") is not None else None, g.values(e["sources"], lang)))
+    return out
+
+
+def scheme_view(g: GraphServices, iri: str, lang: str) -> SchemeView:
+    s = ox.NamedNode(iri)
+    in_cq = chongqing_places(g)
+    batches: "OrderedDict[str, BatchRow]" = OrderedDict()
+    for r in g.select("""
+SELECT ?s ?b (SAMPLE(?y) AS ?year) (SAMPLE(?o) AS ?ord) (SAMPLE(?a) AS ?ann) WHERE {
+  ?b eco:scheme ?s ; a eco:Batch .
+  OPTIONAL { ?b eco:year ?y } OPTIONAL { ?b eco:ordinal ?o } OPTIONAL { ?b eco:announcedOn ?a }
+} GROUP BY ?s ?b""", s=s):
+        batches[r["b"].value] = BatchRow(g.value(r["b"], lang), _v(r["year"]), _v(r["ord"]), _v(r["ann"]))
+
+    unknown = BatchRow(None, None, None, None)
+    for r in g.select("""
+SELECT DISTINCT ?s ?d ?h ?b WHERE {
+  ?d eco:scheme ?s ; eco:holder ?h .
+  OPTIONAL { ?d eco:batch ?b }
+}""", s=s):
+        row = batches.get(r["b"].value) if r.get("b") is not None else unknown
+        if row is None:  # a batch of another scheme, or one not typed eco:Batch
+            row = batches.setdefault(r["b"].value, BatchRow(g.value(r["b"], lang), None, None, None))
+        row.holders.append((g.value(r["h"], lang), g.value(r["d"], lang)))
+        if r["h"].value in in_cq:
+            row.chongqing += 1
+
+    stated_rows = g.select("""
+SELECT ?s ?claim ?b ?value ?region ?asof ?source WHERE {
+  ?claim eco:countedBatch ?b ; eco:statedValue ?value .
+  ?b eco:scheme ?s .
+  OPTIONAL { ?claim eco:countedRegion ?region }
+  OPTIONAL { ?claim eco:asOf ?asof }
+  OPTIONAL { ?claim dcterms:source ?source }
+}""", s=s)
+    by_batch: dict[str, list] = {}
+    for r in stated_rows:
+        by_batch.setdefault(r["b"].value, []).append(r)
+    for b, rows in by_batch.items():
+        if b in batches:
+            batches[b].stated = _stated(g, rows, lang)
+
+    totals = _stated(g, g.select("""
+SELECT ?s ?claim ?value ?region ?asof ?source WHERE {
+  ?claim eco:countedScheme ?s ; eco:statedValue ?value .
+  FILTER NOT EXISTS { ?claim eco:countedBatch ?anyBatch }
+  OPTIONAL { ?claim eco:countedRegion ?region }
+  OPTIONAL { ?claim eco:asOf ?asof }
+  OPTIONAL { ?claim dcterms:source ?source }
+}""", s=s), lang)
+
+    totals.sort(key=lambda c: (c.region.text if c.region else "", c.as_of or ""), reverse=False)
+    ordered = sorted(batches.values(), key=_batch_key)
+    for row in ordered + [unknown]:
+        row.holders.sort(key=lambda hd: hd[0].sort_key or "")
+    timeline = bar_chart(
+        [(_batch_label(b), b.year or "", [b.stated_total, b.chongqing]) for b in ordered],
+        ["stated_total", "chongqing_in_graph"])
+    return SchemeView(ordered, unknown if unknown.holders else None, totals, timeline,
+                      sum(len(b.holders) for b in ordered) + len(unknown.holders))
+
+
+def _v(term) -> str | None:
+    return term.value if term is not None else None
+
+
+def _batch_key(b: BatchRow):
+    """Numbered batches by number (a year may be unknown), year-labelled cohorts by year."""
+    ordinal = int(b.ordinal) if b.ordinal and b.ordinal.isdigit() else 10**6
+    return (ordinal, b.year or "9999", b.batch.text if b.batch else "")
+
+
+def _batch_label(b: BatchRow) -> str:
+    if b.ordinal:
+        return f"#{b.ordinal}"
+    return b.year or (b.batch.text if b.batch else "?")

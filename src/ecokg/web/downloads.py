@@ -1,0 +1,85 @@
+"""``/downloads``: the files ``ecokg build`` writes into the ``dist`` folder (dumps, VoID, checksums)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
+
+from ecokg.web.context import ctx
+from ecokg.web.pages import _page
+
+bp = Blueprint("downloads", __name__)
+
+HINT = "Run `ecokg build` to write the dumps into the dist folder ({dist})."
+
+CONTENT_TYPES = {
+    ".ttl": "text/turtle; charset=utf-8", ".nt": "application/n-triples; charset=utf-8",
+    ".nq": "application/n-quads; charset=utf-8", ".trig": "application/trig; charset=utf-8",
+    ".jsonld": "application/ld+json; charset=utf-8", ".rdf": "application/rdf+xml; charset=utf-8",
+    ".gz": "application/gzip", ".zip": "application/zip", ".json": "application/json; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8", ".rq": "application/sparql-query; charset=utf-8",
+}
+
+
+def _dist() -> Path:
+    return Path(ctx().settings.dist)
+
+
+def _checksums(dist: Path) -> dict[str, str]:
+    sums = dist / "SHA256SUMS"
+    out: dict[str, str] = {}
+    if sums.is_file():
+        for line in sums.read_text(errors="replace").splitlines():
+            parts = line.split(None, 1)
+            if len(parts) == 2:
+                out[parts[1].lstrip("*").strip()] = parts[0]
+    return out
+
+
+def _files(dist: Path) -> list[dict]:
+    if not dist.is_dir():
+        return []
+    sums = _checksums(dist)
+    out = []
+    for p in sorted(dist.rglob("*")):
+        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(dist).parts):
+            continue
+        rel = p.relative_to(dist).as_posix()
+        st = p.stat()
+        out.append({"name": rel, "size": st.st_size, "sha256": sums.get(rel),
+                    "modified": datetime.fromtimestamp(st.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
+    return out
+
+
+@bp.get("/downloads")
+@bp.get("/downloads/")
+def index():
+    dist = _dist()
+    files = _files(dist)
+    return _page("downloads.html", files=files, hint=HINT.format(dist=dist))
+
+
+@bp.get("/downloads/<path:name>")
+def file(name: str):
+    dist = _dist()
+    if safe_join(str(dist), name) is None:  # "..", absolute paths and the like
+        return Response("404 Not Found: no such file.\n", status=404, content_type="text/plain; charset=utf-8")
+    if not dist.is_dir():
+        return Response(f"404 Not Found: nothing has been built yet. {HINT.format(dist=dist)}\n", status=404,
+                        content_type="text/plain; charset=utf-8")
+    try:
+        resp = send_from_directory(dist.resolve(), name, conditional=True, etag=True, max_age=300)
+    except NotFound:
+        return Response(f"404 Not Found: no file {name!r} in the build. {HINT.format(dist=dist)}\n", status=404,
+                        content_type="text/plain; charset=utf-8")
+    for suffix, ctype in CONTENT_TYPES.items():
+        if name.endswith(suffix):
+            resp.headers["Content-Type"] = ctype
+            break
+    if name == "SHA256SUMS":
+        resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+    return resp
