@@ -41,7 +41,9 @@ SOLUTION_FORMATS: tuple[Format, ...] = (
 
 # Results of CONSTRUCT and DESCRIBE; the first is the default.
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("ttl", "text/turtle", ox.RdfFormat.TURTLE, ("turtle", "application/x-turtle")),
+    # Turtle is a subset of N3, so it also answers clients asking for N3 (SPARQLWrapper's default for graphs)
+    Format("ttl", "text/turtle", ox.RdfFormat.TURTLE,
+           ("turtle", "application/x-turtle", "application/turtle", "n3", "text/n3", "text/rdf+n3")),
     Format("nt", "application/n-triples", ox.RdfFormat.N_TRIPLES, ("ntriples", "n-triples", "text/plain")),
     Format("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, ("json-ld", "json", "application/json")),
     Format("rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML, ("rdf", "xml", "application/xml", "text/xml")),
@@ -99,8 +101,20 @@ def negotiate(accept: MIMEAccept | str | None, offered: tuple[Format, ...]) -> F
     return owner[best]
 
 
-def choose(form: str, *, format_param: str | None, accept: MIMEAccept | str | None) -> Format:
+def choose(form: str, *, format_param: str | tuple[str, ...] | None, accept: MIMEAccept | str | None) -> Format:
+    """The format for a query form: named by ``format`` parameter(s) if any, else negotiated by Accept.
+
+    Several ``format`` values, or a comma-separated list in one (as SPARQLWrapper sends), are tried in
+    order; the first this endpoint knows wins.
+    """
     offered = formats_for(form)
-    if format_param:
-        return by_name(format_param, offered)
+    values = (format_param,) if isinstance(format_param, str) else tuple(format_param or ())
+    names = [piece.strip() for v in values for piece in v.split(",") if piece.strip()]
+    if names:
+        for name in names:
+            try:
+                return by_name(name, offered)
+            except NotAcceptable:
+                continue
+        return by_name(names[0], offered)  # raises, naming what is available
     return negotiate(accept, offered)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import pyoxigraph as ox
+
 from ecokg.sparql.classify import UPDATE_MESSAGE
 
 FORM = "application/x-www-form-urlencoded"
@@ -34,7 +36,7 @@ class Operation:
     query: str | None
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
-    format: str | None = None
+    format: tuple[str, ...] = ()  # the `format` parameters, in order
 
     @property
     def dataset(self) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
@@ -71,6 +73,10 @@ def parse_operation(
     else:
         mimetype = (content_type or "").split(";")[0].strip().lower()
         if mimetype == FORM:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ProtocolError(400, f"the form body is not valid UTF-8 ({e})") from None
             params = list(url_params) + list(form_params)
         elif mimetype == DIRECT_QUERY:
             if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
@@ -103,9 +109,15 @@ def parse_operation(
     query = queries[0] if queries else None
     if query is not None and not query.strip():
         raise ProtocolError(400, "the `query` parameter is empty")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        for iri in _values(params, name):
+            try:
+                ox.NamedNode(iri)
+            except ValueError as e:
+                raise ProtocolError(400, f"`{name}` must be an absolute IRI; {iri[:200]!r} is not ({e})") from None
     return Operation(
         query=query,
         default_graph_uris=tuple(_values(params, "default-graph-uri")),
         named_graph_uris=tuple(_values(params, "named-graph-uri")),
-        format=formats[-1] if formats else None,
+        format=tuple(formats),
     )

@@ -63,7 +63,7 @@ class SparqlService:
         self.max_rows = max_rows
         self.executor = executor or make_executor(store, timeout)
 
-    def start(self, query: str, fmt: Format | None = None, *, format_param: str | None = None,
+    def start(self, query: str, fmt: Format | None = None, *, format_param: str | tuple[str, ...] | None = None,
               accept=None, default_graph: tuple[str, ...] | None = None,
               named_graphs: tuple[str, ...] | None = None) -> tuple[Format, Results]:
         """Check, plan and start a query.  Raises ``QueryRejected``, ``NotAcceptable``, ``QueryTimeout``,

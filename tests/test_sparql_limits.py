@@ -1,0 +1,179 @@
+"""Limits and safety over real HTTP: the time limit really stops the work, SERVICE/LOAD/FROM never
+reach the network, the row cap is announced."""
+
+import json
+import os
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from sparql_http import DATA_TRIG, get, post_direct, post_form, request
+
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("limits") / "big.nt"
+    with open(path, "w") as f:
+        for i in range(1000):
+            f.write(f"<http://example.org/s{i}> <http://example.org/p{i % 7}> \"{i}\" .\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def slow_srv(start_server, big_file):
+    return start_server("--data", str(big_file), "--timeout", "1.5", "--workers", "2")
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def query_processes(server_pid: int) -> dict[int, int]:
+    """pid -> CPU ticks used, of the server's query processes."""
+    found = {}
+    for pid in descendants(server_pid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "ecokg-query":
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            found[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+        except OSError:
+            continue
+    return found
+
+
+def test_timeout_stops_the_query_and_others_are_served(slow_srv):
+    result = {}
+
+    def heavy():
+        result["reply"] = get(slow_srv.url, HEAVY)
+
+    t = threading.Thread(target=heavy)
+    t.start()
+    busy = None
+    deadline = time.monotonic() + 10
+    while busy is None and t.is_alive() and time.monotonic() < deadline:
+        before = query_processes(slow_srv.proc.pid)
+        time.sleep(0.3)
+        after = query_processes(slow_srv.proc.pid)
+        burning = [pid for pid, ticks in after.items() if ticks - before.get(pid, ticks) > 5]
+        busy = burning[0] if burning else None
+    assert busy is not None, "no query process was seen using CPU"
+    quick = get(slow_srv.url, "ASK { ?s ?p ?o }")  # another worker answers meanwhile
+    assert quick.status == 200 and t.is_alive()
+    t.join(30)
+    reply = result["reply"]
+    assert reply.status == 503, reply.text
+    assert "time limit of 1.5 s" in reply.text and reply.header("Retry-After")
+    time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{busy}"), "the stopped query's process is still there"
+    assert busy not in query_processes(slow_srv.proc.pid)
+    # the worker has a fresh query process and answers as before
+    for _ in range(3):
+        assert get(slow_srv.url, "SELECT ?s WHERE { ?s ?p \"7\" }").status == 200
+
+
+class Listener:
+    """A socket on 127.0.0.1 that records every connection made to it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.5)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def connections(self) -> int:
+        n = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (socket.timeout, BlockingIOError):
+                return n
+            conn.close()
+            n += 1
+
+
+@pytest.fixture()
+def listener():
+    listen = Listener()
+    yield listen
+    listen.sock.close()
+
+
+@pytest.fixture(scope="module")
+def data_srv(start_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("safety") / "data.trig"
+    path.write_text(DATA_TRIG, encoding="utf-8")
+    return start_server("--data", str(path), "--max-rows", "2")
+
+
+def test_service_load_and_from_never_connect(data_srv, listener):
+    url = listener.url
+    for q in [f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+              f"SELECT * WHERE {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
+              f"SELECT * WHERE {{ \\u0053ERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+              f"ASK {{ FILTER NOT EXISTS {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }} }}"]:
+        for r in (get(data_srv.url, q), post_direct(data_srv.url, q)):
+            assert r.status == 400 and "SERVICE is not allowed" in r.text, (q, r.text)
+    r = post_form(data_srv.url, {"update": f"LOAD <{url}/data.ttl>"})
+    assert r.status == 403
+    r = get(data_srv.url, f"LOAD <{url}/data.ttl>")
+    assert r.status == 400
+    r = get(data_srv.url, f"SELECT * FROM <{url}/data.ttl> FROM NAMED <{url}/named.ttl> WHERE {{ ?s ?p ?o }}")
+    assert r.status == 200 and json.loads(r.body)["results"]["bindings"] == []
+    r = get(data_srv.url, "ASK { ?s ?p ?o }", **{"default-graph-uri": f"{url}/remote.ttl"})
+    assert r.status == 200 and json.loads(r.body)["boolean"] is False
+    assert listener.connections() == 0
+
+
+def test_row_cap_is_announced(data_srv):
+    q = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o"
+    r = get(data_srv.url, q)
+    assert r.status == 200 and r.header("X-ECOKG-Truncated") == "true"
+    assert len(json.loads(r.body)["results"]["bindings"]) == 2
+    assert "X-ECOKG-Truncated" in r.header("Access-Control-Expose-Headers")
+    r = get(data_srv.url, q, accept="text/csv")
+    assert r.header("X-ECOKG-Truncated") == "true" and len(r.text.splitlines()) == 3
+    r = get(data_srv.url, "CONSTRUCT WHERE { ?s ?p ?o }", accept="application/n-triples")
+    assert r.header("X-ECOKG-Truncated") == "true" and len(r.text.splitlines()) == 2
+    r = get(data_srv.url, "SELECT ?s WHERE { ?s <http://example.org/age> 30 }")
+    assert r.header("X-ECOKG-Truncated") is None and len(json.loads(r.body)["results"]["bindings"]) == 1
+    r = get(data_srv.url, "SELECT ?s WHERE { ?s <http://example.org/knows> ?o . ?o ?p ?x } LIMIT 2")
+    assert r.header("X-ECOKG-Truncated") is None
+
+
+def test_examples_answer_over_http(server):
+    from ecokg.examples import load_examples
+
+    examples = load_examples()
+    assert examples
+    empty = []
+    for ex in examples:
+        r = post_form(server.url, {"query": ex.query}, accept="application/sparql-results+json")
+        assert r.status == 200, (ex.name, r.text)
+        body = json.loads(r.body)
+        if not body.get("boolean", False) and not body.get("results", {}).get("bindings"):
+            empty.append(ex.name)
+    assert not empty, f"examples without results: {empty}"
