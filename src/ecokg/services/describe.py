@@ -31,7 +31,11 @@ SELECT ?ns ?b ?bp ?bo WHERE {
 
 
 def exists(g, iri: str) -> bool:
-    return g.ask(_EXISTS, s=ox.NamedNode(iri))
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:  # a path that makes no valid IRI (a space, an invalid code point): nothing is there
+        return False
+    return g.ask(_EXISTS, s=node)
 
 
 def description(g, iri: str) -> list[ox.Triple]:

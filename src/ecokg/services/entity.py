@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import LANGS, Names
+from ecokg.services.uris import is_web_iri
 from ecokg.services.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 NAME_PROPS = {RDFS + "label"}
@@ -120,7 +121,7 @@ def entity_view(g: GraphServices, iri: str, lang: str) -> EntityView:
     if lat and long:
         view.coordinates = (lat[0].value, long[0].value)
     view.contained_in = [t.value for t in by_prop.get(SCHEMA + "containedInPlace", []) if isinstance(t, ox.NamedNode)]
-    view.web_urls = [t.value for t in by_prop.get(SCHEMA + "url", [])]
+    view.web_urls = [t.value for t in by_prop.get(SCHEMA + "url", []) if is_web_iri(t.value)]
     view.schema_types = _schema_types(g, view.type_iris)
 
     view.tables = [_drop_self_columns(t, iri) for t in (_designations(g, node, lang), _practices(g, node, lang),

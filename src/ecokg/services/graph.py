@@ -43,7 +43,7 @@ class GraphServices:
     def __init__(self, store: Store, base_uri: str, label_max_age: float = 60.0):
         self.store = store
         self.uris = UriSpace(base_uri)
-        self.labels = LabelIndex(store, max_age=label_max_age)
+        self.labels = LabelIndex(store, max_age=label_max_age, fallback=self._short_name)
         self._prologue = sparql_prologue(base_uri)
 
     # -- querying ---------------------------------------------------------------------------------
@@ -92,6 +92,15 @@ class GraphServices:
             seen.add(t)
             out.append(self.value(t, lang))
         return out
+
+    def _short_name(self, iri: str) -> str:
+        """An unlabelled IRI: ``eco:Place`` in a known vocabulary, the slug under our namespace, else the IRI."""
+        short = compact(iri, self.uris.base)
+        if short != iri:
+            return short
+        if self.uris.is_ours(iri):
+            return iri[len(self.uris.base):]
+        return iri
 
     def compact(self, iri: str) -> str:
         return compact(iri, self.uris.base)

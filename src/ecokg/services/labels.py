@@ -71,7 +71,8 @@ class Names:
 class LabelIndex:
     """Every label and type in the graph; reloaded when older than ``max_age`` seconds."""
 
-    def __init__(self, store: Store, max_age: float = 60.0):
+    def __init__(self, store: Store, max_age: float = 60.0, fallback=None):
+        self._fallback = fallback
         self._store = store
         self._max_age = max_age
         self._lock = threading.Lock()
@@ -107,10 +108,13 @@ class LabelIndex:
         return self._types.get(iri, [])
 
     def label(self, iri: str, lang: str) -> str:
-        """A human name for an IRI: its label in ``lang`` (or the other language), else its local name."""
+        """A human name for an IRI: its label in ``lang`` (or the other language), else a short name
+        (``eco:Place``-style for known vocabularies), else the IRI itself."""
         n = self.names(iri)
         text = n.best(lang) if n else None
-        return text if text is not None else local_name(iri)
+        if text is not None:
+            return text
+        return self._fallback(iri) if self._fallback else local_name(iri)
 
     def has_label(self, iri: str) -> bool:
         return self.names(iri) is not None

@@ -54,9 +54,10 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
     for r in rows:
         by_term.setdefault(r["t"].value, {}).setdefault(r["p"].value, []).append(r["o"])
 
+    # a class is used by the members of its subclasses too (the class pages list them all)
     class_use = {r["c"].value: int(r["n"].value) for r in g.select(
-        "SELECT ?ns ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . FILTER(isIRI(?c) && STRSTARTS(STR(?c), STR(?ns))) } GROUP BY ?ns ?c",
-        ns=ns_node)}
+        "SELECT ?ns ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c . "
+        "FILTER(isIRI(?c) && STRSTARTS(STR(?c), STR(?ns))) } GROUP BY ?ns ?c", ns=ns_node)}
     prop_use = {r["p"].value: int(r["n"].value) for r in g.select(
         "SELECT ?ns ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o . FILTER(STRSTARTS(STR(?p), STR(?ns))) } GROUP BY ?ns ?p", ns=ns_node)}
     obj_use = {r["o"].value: int(r["n"].value) for r in g.select(

@@ -40,15 +40,20 @@ def _checksums(dist: Path) -> dict[str, str]:
     return out
 
 
+def _servable(name: str) -> bool:
+    """Top-level files only: not the on-disk store (``store/``), not hidden files."""
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
 def _files(dist: Path) -> list[dict]:
     if not dist.is_dir():
         return []
     sums = _checksums(dist)
     out = []
-    for p in sorted(dist.rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(dist).parts):
+    for p in sorted(dist.iterdir()):
+        if not p.is_file() or not _servable(p.name):
             continue
-        rel = p.relative_to(dist).as_posix()
+        rel = p.name
         st = p.stat()
         out.append({"name": rel, "size": st.st_size, "sha256": sums.get(rel),
                     "modified": datetime.fromtimestamp(st.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
@@ -66,7 +71,7 @@ def index():
 @bp.get("/downloads/<path:name>")
 def file(name: str):
     dist = _dist()
-    if safe_join(str(dist), name) is None:  # "..", absolute paths and the like
+    if not _servable(name) or safe_join(str(dist), name) is None:  # "..", sub-folders, absolute paths
         return Response("404 Not Found: no such file.\n", status=404, content_type="text/plain; charset=utf-8")
     if not dist.is_dir():
         return Response(f"404 Not Found: nothing has been built yet. {HINT.format(dist=dist)}\n", status=404,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from ecokg.rdfio import RdfFileError, parse_file
 from ecokg.services.formats import BY_SUFFIX
@@ -28,6 +28,8 @@ def void():
     if fmt == HTML:  # a browser: Turtle is readable as it is
         fmt = BY_SUFFIX["ttl"]
     built = Path(ctx().settings.dist) / "void.ttl"
+    if built.is_file() and fmt.key == "ttl":  # as written, with its prefixes and comments
+        return finish(Response(built.read_bytes(), content_type=fmt.content_type))
     triples = None
     if built.is_file():
         try:
