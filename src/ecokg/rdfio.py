@@ -48,7 +48,22 @@ def load_files(store: ox.Store, paths: Iterable[str | Path]) -> ox.Store:
 
 
 def parse_file(path: str | Path) -> list[ox.Quad]:
-    """Parse one file into quads (triples land in the default graph)."""
-    store = ox.Store()
-    load_file(store, path)
-    return list(store)
+    """Parse one file into quads (triples land in the default graph), terms exactly as written.
+
+    Unlike ``load_file`` this does not go through a store, which normalises some literals (an Oxigraph
+    store keeps ``"4"^^xsd:positiveInteger`` as ``"4"^^xsd:integer``): dumps and validation need the data
+    as written.
+    """
+    path = Path(path)
+    fmt = format_of(path)
+    try:
+        if path.name.endswith(".gz"):
+            import gzip
+
+            with gzip.open(path, "rb") as fh:
+                return list(ox.parse(fh, fmt, base_iri=path.resolve().as_uri()))
+        return list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+    except SyntaxError as e:
+        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
+    except OSError as e:
+        raise RdfFileError(f"{path}: {e.strerror or e}") from e

@@ -26,7 +26,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ecokg import resources
-from ecokg.rdfio import RdfFileError, load_file
+from ecokg.rdfio import RdfFileError, parse_file
 
 ENTITY_NS = "https://w3id.org/ecokg/id/"
 
@@ -143,10 +143,9 @@ def load(paths: Sequence[str | Path]) -> LoadedFiles:
     for p in paths:
         p = Path(p)
         name = _display(p)
-        store = ox.Store()
-        load_file(store, p)  # raises RdfFileError "<file>:<line>: <message>"
+        quads = parse_file(p)  # raises RdfFileError "<file>:<line>: <message>"
         # named graphs of a dataset file are merged into the one graph that is validated
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store]
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
         nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         part = rdflib.Graph()
         part.parse(data=nt.decode("utf-8"), format="nt")

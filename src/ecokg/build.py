@@ -1,0 +1,418 @@
+"""``ecokg build``: validated data in, dumps + VoID/DCAT + checksums + an Oxigraph store out.
+
+Output folder (default ``dist/``)::
+
+    ecokg.ttl  ecokg.nt  ecokg.jsonld  ecokg.trig     the dumps (ontology + data)
+    *.gz                                              gzip copies (mtime 0, no file name in the header)
+    void.ttl                                          VoID + DCAT description of the dataset and the files
+    SHA256SUMS                                        `sha256sum -c` checks every file above
+    store/                                            an Oxigraph store for `ecokg serve --store-path DIR/store`
+
+Named graphs (TriG dump and store): a subject's triples go into ``{base}graph/{source-id}`` for each source
+it cites with ``dcterms:source``; a source record (an ``eco:Source``) goes into its own source's graph; a
+blank node's triples go where the triples that mention it go; the ontology goes into ``{base}graph/ontology``.
+Anything left (nothing, for valid data) stays in the default graph.  The store also holds every triple in its
+default graph, so queries without ``GRAPH`` see the whole graph, as with the bundled data.
+
+Deterministic: blank nodes are canonicalised, triples are sorted, JSON-LD keys are sorted, gzip headers carry
+no time or name, and the only date (``dcterms:modified`` in ``void.ttl``) is the newest source's
+``dcterms:issued``.  Two builds of the same data are byte-identical, except ``store/`` (a database).
+
+Atomic: everything is written into a temporary folder beside the output, which is then swapped in with one
+``renameat2(RENAME_EXCHANGE)`` (two renames where that is unavailable), so a failed or killed build leaves
+the previous output as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import pyoxigraph as ox
+
+from ecokg import resources
+from ecokg.rdfio import parse_file
+from ecokg.settings import DEFAULT_BASE_URI
+from ecokg.validate import ENTITY_NS, Report, validate
+from ecokg import void as voidmod
+
+ECO = "https://w3id.org/ecokg/ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DCT_SOURCE = "http://purl.org/dc/terms/source"
+DCT_ISSUED = "http://purl.org/dc/terms/issued"
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "sosa": "http://www.w3.org/ns/sosa/",
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "eco": ECO,
+    # one prefix per kind of entity keeps local names free of escapes (place:kaizhou-district)
+    "place": ENTITY_NS + "place/",
+    "scheme": ENTITY_NS + "scheme/",
+    "batch": ENTITY_NS + "batch/",
+    "designation": ENTITY_NS + "designation/",
+    "practice": ENTITY_NS + "practice/",
+    "indicator": ENTITY_NS + "indicator/",
+    "observation": ENTITY_NS + "observation/",
+    "claim": ENTITY_NS + "claim/",
+    "source": ENTITY_NS + "source/",
+    "agent": ENTITY_NS + "org/",
+}
+
+# name, format, media type (IANA), title
+DUMPS = (
+    ("ecokg.ttl", ox.RdfFormat.TURTLE, "text/turtle", "Turtle dump"),
+    ("ecokg.nt", ox.RdfFormat.N_TRIPLES, "application/n-triples", "N-Triples dump"),
+    ("ecokg.jsonld", ox.RdfFormat.JSON_LD, "application/ld+json", "JSON-LD dump"),
+    ("ecokg.trig", ox.RdfFormat.TRIG, "application/trig", "TriG dump, one named graph per source"),
+)
+STORE_DIR = "store"
+SUMS = "SHA256SUMS"
+
+
+class BuildRefused(RuntimeError):
+    """The data is not valid; nothing was written."""
+
+    def __init__(self, report: Report):
+        super().__init__(report.summary())
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    files: list[str]
+    triples: int
+    entities: int
+    graphs: int
+    seconds: float
+
+    def summary(self) -> str:
+        return (f"built {self.out}: {self.triples} triples, {self.entities} entities, {self.graphs} named graphs, "
+                f"{len(self.files)} files + {STORE_DIR}/ in {self.seconds:.1f} s")
+
+
+# ------------------------------------------------------------------------------------------------ graph
+
+def _key(term) -> str:
+    return str(term)
+
+
+def _read(paths: Sequence[Path], onto: set[Path]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """(ontology triples, data triples) from the files, blank nodes kept apart per file."""
+    onto_t: list[ox.Triple] = []
+    data_t: list[ox.Triple] = []
+    for p in paths:
+        target = onto_t if p.resolve() in onto else data_t
+        target.extend(ox.Triple(q.subject, q.predicate, q.object) for q in parse_file(p))
+    return onto_t, data_t
+
+
+def assign_graphs(onto_t: list[ox.Triple], data_t: list[ox.Triple], base: str) -> list[ox.Quad]:
+    """Put every triple into the named graph(s) of the sources it comes from (see the module docstring)."""
+    graph_ns = base + "graph/"
+    ontology_graph = ox.NamedNode(graph_ns + "ontology")
+    source_cls = ox.NamedNode(ECO + "Source")
+    rdf_type, dct_source = ox.NamedNode(RDF_TYPE), ox.NamedNode(DCT_SOURCE)
+
+    def graph_of_source(src: ox.NamedNode) -> ox.NamedNode:
+        return ox.NamedNode(graph_ns + src.value.rstrip("/").rsplit("/", 1)[-1])
+
+    graphs: dict = defaultdict(set)
+    for t in data_t:
+        if t.predicate == dct_source and isinstance(t.object, ox.NamedNode):
+            graphs[t.subject].add(graph_of_source(t.object))
+        if t.predicate == rdf_type and t.object == source_cls and isinstance(t.subject, ox.NamedNode):
+            graphs[t.subject].add(graph_of_source(t.subject))
+    # blank nodes follow whatever mentions them (until nothing changes: nested lists and the like)
+    changed = True
+    while changed:
+        changed = False
+        for t in data_t:
+            if isinstance(t.object, ox.BlankNode) and graphs.get(t.subject):
+                before = len(graphs[t.object])
+                graphs[t.object] |= graphs[t.subject]
+                changed |= len(graphs[t.object]) != before
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ontology_graph) for t in onto_t]
+    for t in data_t:
+        for g in graphs.get(t.subject) or (ox.DefaultGraph(),):
+            quads.append(ox.Quad(t.subject, t.predicate, t.object, g))
+    return quads
+
+
+def canonical(quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Triple]]:
+    """Blank nodes renamed canonically; quads and (distinct) triples sorted."""
+    ds = ox.Dataset(quads)
+    ds.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    qs = sorted(ds, key=lambda q: (_key(q.graph_name), _key(q.subject), _key(q.predicate), _key(q.object)))
+    ts = {ox.Triple(q.subject, q.predicate, q.object) for q in qs}
+    return qs, sorted(ts, key=lambda t: (_key(t.subject), _key(t.predicate), _key(t.object)))
+
+
+# ------------------------------------------------------------------------------------------------ files
+
+def serialize(name: str, fmt: ox.RdfFormat, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
+    if fmt == ox.RdfFormat.TRIG:
+        return ox.serialize(quads, format=fmt, prefixes=PREFIXES)
+    if fmt == ox.RdfFormat.JSON_LD:
+        raw = ox.serialize(triples, format=fmt)
+        # key order is not significant in JSON-LD: sort keys for a stable, diffable file
+        return (json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if fmt == ox.RdfFormat.N_TRIPLES:
+        return ox.serialize(triples, format=fmt)
+    return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip: no file name, mtime 0, fixed level."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_store(path: Path, quads: list[ox.Quad], triples: list[ox.Triple]) -> None:
+    """An on-disk Oxigraph store: the named graphs, plus every triple in the default graph."""
+    store = ox.Store(str(path))
+    store.bulk_extend(quads)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    store.flush()
+    store.optimize()
+    del store  # closes the database
+
+
+# ------------------------------------------------------------------------------------------------ swap
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    rc = fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP if hasattr(errno, "EOPNOTSUPP") else errno.EINVAL):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def swap_in(tmp: Path, out: Path) -> None:
+    """Make ``tmp`` the output folder ``out``; the previous output is removed afterwards."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    if _exchange(tmp, out):
+        shutil.rmtree(tmp)  # now holds the previous output
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    os.rename(out, old)
+    os.rename(tmp, out)
+    shutil.rmtree(old)
+
+
+def _temp_prefix(out: Path) -> str:
+    return f".{out.name}.build-"
+
+
+def _remove_stale(out: Path) -> None:
+    """Remove temporary folders of builds that were killed (their process is gone)."""
+    for p in out.parent.glob(_temp_prefix(out) + "*"):
+        pid = p.name.rsplit("-", 2)[-2] if p.name.count("-") >= 2 else ""
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# ------------------------------------------------------------------------------------------------ build
+
+def _newest_source_date(triples: list[ox.Triple]) -> str | None:
+    issued = ox.NamedNode(DCT_ISSUED)
+    dates = [t.object.value for t in triples
+             if t.predicate == issued and isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD_DATE]
+    return max(dates) if dates else None
+
+
+def _statistics(triples: list[ox.Triple]):
+    rdf_type = ox.NamedNode(RDF_TYPE)
+    entities = {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)
+                and t.subject.value.startswith(ENTITY_NS)}
+    members: dict[str, set] = defaultdict(set)
+    for t in triples:
+        if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode) and t.subject in entities:
+            members[t.object.value].add(t.subject)
+    classes = sorted((c, len(m)) for c, m in members.items())
+    properties = sorted(Counter(t.predicate.value for t in triples).items())
+    return entities, classes, properties
+
+
+def build(
+    out: str | Path,
+    *,
+    paths: Sequence[str | Path] | None = None,
+    base_uri: str = DEFAULT_BASE_URI,
+    progress: bool = False,
+    echo: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Validate, then build into ``out`` atomically.  Raises ``BuildRefused`` for invalid data (nothing written)
+    and ``RdfFileError`` for a file that is not RDF.  ``paths`` default to the bundled data; the bundled
+    ontology is always included."""
+    import click
+
+    started = time.monotonic()
+    if not base_uri.endswith(("/", "#")):
+        base_uri += "/"
+    out = Path(out).absolute()
+    data_paths = [Path(p) for p in (resources.data_files() if paths is None else paths)]
+    onto_paths = [p for p in resources.ontology_files() if all(p.resolve() != q.resolve() for q in data_paths)]
+    all_paths = [*onto_paths, *data_paths]
+    onto_set = {p.resolve() for p in resources.ontology_files()}
+
+    def say(msg: str) -> None:
+        if echo:
+            echo(msg)
+        elif progress:
+            click.echo(msg, err=True)
+
+    say("validating ...")
+    report = validate(data_paths)
+    if not report.conforms:
+        raise BuildRefused(report)
+    say(report.summary())
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out)}{os.getpid()}-", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the output is a folder to publish
+    try:
+        steps = ["read", "graphs", *[d[0] for d in DUMPS], "gzip", "void", "checksums", "store"]
+        state: dict = {}
+        with contextlib.ExitStack() as stack:
+            if progress:
+                steps = stack.enter_context(click.progressbar(
+                    steps, label="building", file=sys.stderr, item_show_func=lambda s: s or ""))
+            for step in steps:
+                _step(step, state, tmp, all_paths, onto_set, base_uri)
+        _fsync_dir(tmp)
+        swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(
+        out=out, files=state["files"], triples=len(state["triples"]), entities=state["entities"],
+        graphs=state["graphs"], seconds=time.monotonic() - started,
+    )
+
+
+def _step(step: str, state: dict, tmp: Path, paths: list[Path], onto_set: set[Path], base: str) -> None:
+    if step == "read":
+        state["onto"], state["data"] = _read(paths, onto_set)
+    elif step == "graphs":
+        quads, triples = canonical(assign_graphs(state["onto"], state["data"], base))
+        state["quads"], state["triples"] = quads, triples
+        state["graphs"] = len({q.graph_name for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        state["dists"] = []
+        state["files"] = []
+    elif step in {d[0] for d in DUMPS}:
+        name, fmt, media, title = next(d for d in DUMPS if d[0] == step)
+        data = serialize(name, fmt, state["triples"], state["quads"])
+        _write(tmp / name, data)
+        state["files"].append(name)
+        state["dists"].append(voidmod.Distribution(name, media, False, len(data), _sha256(data), title))
+    elif step == "gzip":
+        for name, _fmt, media, title in DUMPS:
+            data = gzip_bytes((tmp / name).read_bytes())
+            _write(tmp / (name + ".gz"), data)
+            state["files"].append(name + ".gz")
+            state["dists"].append(
+                voidmod.Distribution(name + ".gz", media, True, len(data), _sha256(data), title + " (gzip)"))
+    elif step == "void":
+        triples = state["triples"]
+        entities, classes, properties = _statistics(triples)
+        state["entities"] = len(entities)
+        graph_counts = Counter(q.graph_name.value for q in state["quads"] if isinstance(q.graph_name, ox.NamedNode))
+        vt = voidmod.describe(
+            base=base,
+            triples=len(triples),
+            entities=len(entities),
+            distinct_subjects=len({t.subject for t in triples}),
+            distinct_objects=len({t.object for t in triples}),
+            classes=classes,
+            properties=properties,
+            graphs=sorted(graph_counts.items()),
+            distributions=sorted(state["dists"], key=lambda d: d.name),
+            modified=_newest_source_date(triples),
+            entity_space=ENTITY_NS,
+            vocabularies=sorted({PREFIXES[p] for p in ("rdfs", "owl", "skos", "dcterms", "prov", "schema", "org",
+                                                       "sosa", "geo", "eco")}),
+        )
+        _q, vts = canonical(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in vt)
+        data = ox.serialize(vts, format=ox.RdfFormat.TURTLE, prefixes={**voidmod.PREFIXES, "eco": ECO})
+        _write(tmp / "void.ttl", data)
+        state["files"].append("void.ttl")
+    elif step == "checksums":
+        lines = [f"{_sha256((tmp / n).read_bytes())}  {n}\n" for n in sorted(state["files"])]
+        _write(tmp / SUMS, "".join(lines).encode("ascii"))
+        state["files"].append(SUMS)
+    elif step == "store":
+        write_store(tmp / STORE_DIR, state["quads"], state["triples"])
+    else:  # pragma: no cover
+        raise AssertionError(step)

@@ -1,0 +1,305 @@
+"""``ecokg build``: dumps that independent parsers agree on, VoID/DCAT that matches them, checksums,
+determinism, refusal of invalid data, atomicity (also under SIGKILL) and a store that ``ecokg serve`` opens.
+
+Every build here runs the real command line in a subprocess, as a user would.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from ecokg import resources
+
+BROKEN = Path(__file__).resolve().parent / "broken"
+DUMPS = ["ecokg.ttl", "ecokg.nt", "ecokg.jsonld", "ecokg.trig"]
+FILES = sorted([*DUMPS, *(d + ".gz" for d in DUMPS), "void.ttl", "SHA256SUMS"])
+OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+             "trig": ox.RdfFormat.TRIG}
+RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
+RAPPER_FORMAT = {"ttl": "turtle", "nt": "ntriples", "trig": "trig"}  # raptor has no JSON-LD parser
+ENTITY_NS = "https://w3id.org/ecokg/id/"
+GRAPH_NS = "https://w3id.org/ecokg/graph/"
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
+
+
+def run_build(out: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ecokg", "build", "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (store included) -> SHA-256."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def ext(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "dist"
+    r = run_build(out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith(f"built {out}: ")
+    assert "building" in r.stderr  # progress is shown
+    return out
+
+
+@pytest.fixture(scope="module")
+def triples(built) -> set[ox.Triple]:
+    return {ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(path=str(built / "ecokg.nt"), format=ox.RdfFormat.N_TRIPLES)}
+
+
+@pytest.fixture(scope="module")
+def reference_graph(built) -> rdflib.Graph:
+    return rdflib.Graph().parse(built / "ecokg.nt", format="nt")
+
+
+def test_output_files(built):
+    assert sorted(p.name for p in built.iterdir() if p.is_file()) == FILES
+    assert (built / "store").is_dir()
+    assert not list(built.parent.glob(".dist.build-*")), "temporary folder left behind"
+
+
+def test_dumps_hold_the_bundled_graph(built, triples):
+    """The dumps hold exactly the ontology and data files (as pyoxigraph reads them)."""
+    source = set()
+    for p in resources.bundled_files():
+        source |= {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(path=str(p))}
+    assert triples == source
+    assert len(triples) > 1000
+
+
+@pytest.mark.parametrize("name", DUMPS)
+def test_pyoxigraph_and_rdflib_agree(built, triples, reference_graph, name):
+    quads = list(ox.parse(path=str(built / name), format=OX_FORMAT[ext(name)]))
+    got = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    assert got == triples
+    if name.endswith(".trig"):
+        ds = rdflib.Dataset()
+        ds.parse(built / name, format="trig")
+        g = rdflib.Graph()
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            g.add((s, p, o))
+        assert len(list(ds.quads((None, None, None, None)))) == len(quads)
+    else:
+        g = rdflib.Graph().parse(built / name, format=RDFLIB_FORMAT[ext(name)])
+        assert len(quads) == len(triples)
+    assert len(g) == len(triples)
+    assert isomorphic(g, reference_graph)
+
+
+@pytest.mark.parametrize("name", [d for d in DUMPS if ext(d) in RAPPER_FORMAT])
+def test_rapper_agrees(built, triples, reference_graph, name):
+    rapper = shutil.which("rapper")
+    if rapper is None:  # pragma: no cover - .ci/run installs raptor2-utils
+        pytest.skip("rapper (raptor2-utils) is not installed")
+    fmt = RAPPER_FORMAT[ext(name)]
+    count = subprocess.run([rapper, "-i", fmt, "-c", str(built / name)], capture_output=True, text=True)
+    assert count.returncode == 0, count.stderr
+    n = len(list(ox.parse(path=str(built / name), format=OX_FORMAT[ext(name)])))
+    assert f"returned {n} triples" in count.stderr
+    if fmt != "trig":  # rapper writes N-Triples only for graphs
+        nt = subprocess.run([rapper, "-q", "-i", fmt, "-o", "ntriples", str(built / name)], capture_output=True)
+        assert nt.returncode == 0
+        assert isomorphic(rdflib.Graph().parse(data=nt.stdout.decode("utf-8"), format="nt"), reference_graph)
+
+
+def test_gzip_copies_are_exact_and_deterministic(built):
+    for name in DUMPS:
+        raw = (built / (name + ".gz")).read_bytes()
+        assert gzip.decompress(raw) == (built / name).read_bytes()
+        assert raw[:3] == b"\x1f\x8b\x08"
+        assert raw[3] & 0x08 == 0, "file name stored in the gzip header"
+        assert raw[4:8] == b"\x00\x00\x00\x00", "modification time in the gzip header"
+
+
+def test_trig_has_one_graph_per_source(built, triples):
+    quads = list(ox.parse(path=str(built / "ecokg.trig"), format=ox.RdfFormat.TRIG))
+    graphs = {q.graph_name for q in quads}
+    assert all(isinstance(g, ox.NamedNode) for g in graphs), "triples in the default graph"
+    src_ids = {t.subject.value.rsplit("/", 1)[-1] for t in triples
+               if t.predicate.value.endswith("22-rdf-syntax-ns#type") and t.object.value.endswith("#Source")}
+    assert len(src_ids) > 1
+    assert {g.value for g in graphs} == {GRAPH_NS + "ontology"} | {GRAPH_NS + s for s in src_ids}
+    # a subject's triples are in the graph of each source it cites
+    by_graph: dict[str, set] = {}
+    for q in quads:
+        by_graph.setdefault(q.graph_name.value, set()).add(ox.Triple(q.subject, q.predicate, q.object))
+    cites = [t for t in triples if t.predicate.value == str(DCTERMS.source)]
+    assert cites
+    for t in cites:
+        sid = t.object.value.rsplit("/", 1)[-1]
+        subject_triples = {x for x in triples if x.subject == t.subject}
+        assert subject_triples <= by_graph[GRAPH_NS + sid]
+    # and nothing else: every triple of a source graph is about a subject citing it, or the source itself
+    for g, ts in by_graph.items():
+        if g.endswith("/ontology"):
+            assert all(not x.subject.value.startswith(ENTITY_NS) for x in ts if isinstance(x.subject, ox.NamedNode))
+            continue
+        src = ox.NamedNode(ENTITY_NS + "source/" + g.rsplit("/", 1)[-1])
+        for x in ts:
+            assert x.subject == src or ox.Triple(x.subject, ox.NamedNode(str(DCTERMS.source)), src) in triples
+
+
+def test_void_matches_the_dumps(built, triples, reference_graph):
+    void = rdflib.Graph().parse(built / "void.ttl", format="turtle")
+    ds = void.value(predicate=rdflib.RDF.type, object=VOID.Dataset, any=True)
+    ds = rdflib.URIRef("https://w3id.org/ecokg/dataset")
+    assert (ds, rdflib.RDF.type, DCAT.Dataset) in void
+    assert void.value(ds, VOID.triples).toPython() == len(triples)
+    entities = {s for s in reference_graph.subjects() if str(s).startswith(ENTITY_NS)}
+    assert void.value(ds, VOID.entities).toPython() == len(entities)
+    assert void.value(ds, DCTERMS.license) == rdflib.URIRef("http://creativecommons.org/publicdomain/zero/1.0/")
+    assert void.value(ds, VOID.sparqlEndpoint) == rdflib.URIRef("https://w3id.org/ecokg/sparql")
+    # class partitions: instances among the entities
+    for part in void.objects(ds, VOID.classPartition):
+        cls = void.value(part, VOID["class"])
+        n = len({s for s in reference_graph.subjects(rdflib.RDF.type, cls) if s in entities})
+        assert void.value(part, VOID.entities).toPython() == n, cls
+    classes = {o for s, o in reference_graph.subject_objects(rdflib.RDF.type) if s in entities}
+    assert {void.value(p, VOID["class"]) for p in void.objects(ds, VOID.classPartition)} == classes
+    # property partitions: triples per predicate
+    props = {void.value(p, VOID.property): void.value(p, VOID.triples).toPython()
+             for p in void.objects(ds, VOID.propertyPartition)}
+    assert props == {p: len(list(reference_graph.triples((None, p, None)))) for p in set(reference_graph.predicates())}
+    # distributions: every dump and gzip copy, with the right size and checksum
+    dists = set(void.objects(ds, DCAT.distribution))
+    assert dists == set(void.objects(ds, VOID.dataDump))
+    names = set()
+    for d in dists:
+        name = str(void.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1]
+        names.add(name)
+        data = (built / name).read_bytes()
+        assert void.value(d, DCAT.byteSize).toPython() == len(data)
+        ck = void.value(d, SPDX.checksum)
+        assert void.value(ck, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(void.value(ck, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
+        assert str(void.value(d, DCAT.mediaType)).startswith("https://www.iana.org/assignments/media-types/")
+        assert (void.value(d, DCAT.compressFormat) is not None) == name.endswith(".gz")
+    assert names == {*DUMPS, *(n + ".gz" for n in DUMPS)}
+    # the only date is the newest source date, not the wall clock
+    issued = max(o.toPython() for o in reference_graph.objects(None, DCTERMS.issued)
+                 if isinstance(o, rdflib.Literal) and o.datatype == rdflib.XSD.date)
+    assert void.value(ds, DCTERMS.modified).toPython() == issued
+
+
+def test_checksums_match_files(built):
+    lines = (built / "SHA256SUMS").read_text().splitlines()
+    listed = {}
+    for line in lines:
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    assert sorted(listed) == sorted(n for n in FILES if n != "SHA256SUMS")
+    for name, digest in listed.items():
+        assert hashlib.sha256((built / name).read_bytes()).hexdigest() == digest, name
+    check = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=built, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_jsonld_keys_sorted(built):
+    text = (built / "ecokg.jsonld").read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    again = tmp_path / "again"
+    r = run_build(again)
+    assert r.returncode == 0, r.stderr
+    for name in FILES:
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_built_store_holds_the_graph(built, triples):
+    store = ox.Store.read_only(str(built / "store"))
+    default = {ox.Triple(q.subject, q.predicate, q.object)
+               for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    # what Oxigraph makes of the dump (a store keeps e.g. xsd:positiveInteger values as xsd:integer)
+    expected = ox.Store()
+    expected.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    assert default == {ox.Triple(q.subject, q.predicate, q.object) for q in expected}
+    assert len(default) == len(triples)
+    named = {g.value for g in store.named_graphs()}
+    trig_graphs = {q.graph_name.value for q in ox.parse(path=str(built / "ecokg.trig"), format=ox.RdfFormat.TRIG)}
+    assert named == trig_graphs
+
+
+def test_built_store_serves(built, start_server):
+    srv = start_server("--store-path", str(built / "store"), "--workers", "1")
+    with urllib.request.urlopen(srv.url + "/health", timeout=10) as r:
+        assert r.status == 200
+    assert str(built / "store") in srv.log()
+
+
+# ---- refusing invalid data, atomicity ---------------------------------------------------------------------
+
+@pytest.fixture()
+def previous(built, tmp_path) -> Path:
+    """A folder holding a previous build, to be left alone."""
+    out = tmp_path / "dist"
+    shutil.copytree(built, out)
+    return out
+
+
+def test_invalid_data_refuses_to_build(previous):
+    before = file_hashes(previous)
+    data = [a for p in resources.data_files() for a in ("--data", str(p))]
+    r = run_build(previous, *data, "--data", str(BROKEN / "batch-without-year.ttl"))
+    assert r.returncode == 1
+    assert "tests/broken/batch-without-year.ttl: ecoid:batch/chongqing-demonstration-town-99" in r.stderr
+    assert "rule:    ecosh:BatchShape (sh:MinCountConstraintComponent)" in r.stderr
+    assert "build refused" in r.stderr and r.stdout == ""
+    assert file_hashes(previous) == before
+    assert sorted(p.name for p in previous.parent.iterdir()) == ["dist"], "something else was written"
+
+
+def test_syntax_error_refuses_to_build(tmp_path):
+    out = tmp_path / "new"
+    r = run_build(out, "--data", str(BROKEN / "syntax-error.ttl"))
+    assert r.returncode == 2
+    assert "syntax-error.ttl:19:" in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_sigkill_midway_leaves_previous_output(previous):
+    """Kill the build (SIGKILL, no clean-up possible) while it writes its temporary folder."""
+    before = file_hashes(previous)
+    proc = subprocess.Popen([sys.executable, "-m", "ecokg", "build", "--out", str(previous)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    temp = []
+    while not temp and proc.poll() is None and time.monotonic() < deadline:
+        temp = list(previous.parent.glob(".dist.build-*"))
+        time.sleep(0.002)
+    os.kill(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+    rc = proc.wait(60)
+    assert temp, "the build never created its temporary folder"
+    assert rc == -signal.SIGKILL, f"the build was not killed midway (exit {rc})"
+    assert file_hashes(previous) == before  # store files included: a completed build would change them
+    # the next build clears the dead build's leftovers and replaces the output
+    r = run_build(previous)
+    assert r.returncode == 0, r.stderr
+    assert not list(previous.parent.glob(".dist.build-*"))
+    for name in FILES:
+        assert (previous / name).read_bytes() == (previous.parent / "dist" / name).read_bytes()
