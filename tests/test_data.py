@@ -1,0 +1,98 @@
+"""The bundled data, checked directly (with rdflib, independently of the SHACL shapes): it validates, every
+typed entity has Chinese and English labels, every fact node cites an eco:Source, and every term it uses is
+declared in the ontology."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+from rdflib import OWL, RDF, RDFS
+
+from ecokg import resources
+from ecokg.validate import validate
+
+ECO = rdflib.Namespace("https://w3id.org/ecokg/ontology#")
+ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
+ENTITY_NS = "https://w3id.org/ecokg/id/"
+# the classes whose instances are facts or described things that must cite a source
+CITING = [ECO.Designation, ECO.Observation, ECO.Claim, ECO.EcologicalPractice, ECO.Place, ECO.DesignationScheme,
+          ECO.Batch, ORG.Organization, ECO.Indicator]
+
+
+@pytest.fixture(scope="module")
+def ontology() -> rdflib.Graph:
+    g = rdflib.Graph()
+    for p in resources.ontology_files():
+        g.parse(p, format="turtle")
+    return g
+
+
+@pytest.fixture(scope="module")
+def data() -> rdflib.Graph:
+    g = rdflib.Graph()
+    files = resources.data_files()
+    assert files, "no data files"
+    for p in files:
+        g.parse(p, format="turtle")
+    return g
+
+
+def _instances(data: rdflib.Graph, ontology: rdflib.Graph, cls) -> set:
+    subclasses = set(ontology.transitive_subjects(RDFS.subClassOf, cls))
+    return {s for c in subclasses for s in data.subjects(RDF.type, c)}
+
+
+def test_data_validates():
+    report = validate()
+    assert report.conforms, report.text()
+
+
+def test_every_typed_entity_has_both_labels(data):
+    typed = {s for s in data.subjects(RDF.type, None)}
+    assert len(typed) > 100
+    missing = []
+    for s in sorted(typed):
+        langs = {(lbl.language or "").split("-")[0] for lbl in data.objects(s, RDFS.label)}
+        if not {"zh", "en"} <= langs:
+            missing.append((str(s), sorted(langs)))
+    assert missing == []
+
+
+def test_every_fact_node_has_a_source(data, ontology):
+    sources = set(data.subjects(RDF.type, ECO.Source))
+    assert len(sources) > 1
+    checked = 0
+    problems = []
+    for cls in CITING:
+        for s in sorted(_instances(data, ontology, cls)):
+            cited = set(data.objects(s, DCTERMS.source))
+            checked += 1
+            if not cited:
+                problems.append((str(s), "no dcterms:source"))
+            elif not cited <= sources:
+                problems.append((str(s), sorted(str(c) for c in cited - sources)))
+    assert checked > 50
+    assert problems == []
+    # and nothing in id/ (sources apart) escapes these classes uncited
+    uncited = [str(s) for s in set(data.subjects(RDF.type, None))
+               if str(s).startswith(ENTITY_NS) and s not in sources and (s, DCTERMS.source, None) not in data]
+    assert uncited == []
+
+
+def test_every_term_is_declared_in_the_ontology(data, ontology):
+    declared = set(ontology.subjects(RDF.type, None))
+    predicates = set(data.predicates()) - {RDF.type}
+    classes = set(data.objects(None, RDF.type))
+    undeclared_p = sorted(str(p) for p in predicates if p not in declared)
+    undeclared_c = sorted(str(c) for c in classes if c not in declared)
+    assert undeclared_p == [] and undeclared_c == []
+    # every ontology term (eco:) the data points at is declared too: levels, units, confidence ...
+    eco_objects = {o for o in data.objects() if isinstance(o, rdflib.URIRef) and str(o).startswith(str(ECO))}
+    assert sorted(str(o) for o in eco_objects if o not in declared) == []
+    # declared as what they are used as
+    properties = {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property}
+    for p in predicates:
+        assert set(ontology.objects(p, RDF.type)) & properties, f"{p} is not declared as a property"
+    for c in classes:
+        assert set(ontology.objects(c, RDF.type)) & {OWL.Class, RDFS.Class}, f"{c} is not declared as a class"
