@@ -130,9 +130,16 @@ def test_describe(srv):
     assert {t for t in triples(r.body, ox.RdfFormat.N_TRIPLES)} == {t for t in ALL_TRIPLES if t[0] == EX + "bob"}
 
 
-def test_results_are_streamed(srv):
+def test_large_results_are_streamed_small_ones_sent_whole(srv):
     r = get(srv.url, "SELECT ?i WHERE { VALUES ?i { 1 2 3 } }")
-    assert r.header("Transfer-Encoding") == "chunked" and r.header("Content-Length") is None
+    assert r.header("Content-Length") == str(len(r.body)) and r.header("Transfer-Encoding") is None
+    # 6 x 6 x 6 x 6 = 1296 rows: more than one 64 KiB chunk
+    many = "SELECT ?a ?b ?c ?d WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z . ?d ?t ?u }"
+    for accept in ("application/sparql-results+json", "text/csv"):
+        r = get(srv.url, many, accept=accept)
+        assert r.status == 200 and len(r.body) > 64 * 1024
+        assert r.header("Transfer-Encoding") == "chunked" and r.header("Content-Length") is None
+    assert len(json.loads(get(srv.url, many).body)["results"]["bindings"]) == 6 ** 4
 
 
 def test_protocol_dataset_parameters(srv):

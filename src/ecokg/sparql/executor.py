@@ -57,11 +57,20 @@ class QueryFailed(Exception):
 
 
 class Results:
-    """An answer being produced: ``truncated`` is known before the first byte; ``chunks`` streams the rest."""
+    """An answer being produced: ``truncated`` is known before the first byte; ``chunks`` streams the rest.
 
-    def __init__(self, truncated: bool, chunks: Iterator[bytes]):
+    ``body`` is the whole answer when it was complete by the time it started (small results): it can
+    then be sent in one piece with a Content-Length; larger results stream.
+    """
+
+    def __init__(self, truncated: bool, chunks: Iterator[bytes], body: bytes | None = None):
         self.truncated = truncated
         self.chunks = chunks
+        self.body = body
+
+    @classmethod
+    def whole(cls, truncated: bool, body: bytes) -> "Results":
+        return cls(truncated, iter((body,)), body)
 
     def read_all(self) -> bytes:
         return b"".join(self.chunks)
@@ -139,6 +148,13 @@ class DirectExecutor(Executor):
         first = q.get()
         if first[0] == "error":
             raise _failure(first[1])
+        if first[0] == "end":
+            return Results.whole(state.get("truncated", False), b"")
+        if len(first[1]) < CHUNK:  # flushed at the end only: the answer is complete
+            end = q.get()
+            if end[0] == "error":
+                raise _failure(end[1])
+            return Results.whole(state.get("truncated", False), first[1])
 
         def chunks() -> Iterator[bytes]:
             item = first
@@ -198,13 +214,10 @@ class _PipeSink:
     def flush(self) -> None:
         pass
 
-    def send(self) -> None:
-        if not self.started:
-            self.conn.send(("start", self.truncated))
-            self.started = True
-        if self.buf:
-            self.conn.send(("data", bytes(self.buf)))
-            self.buf.clear()
+    def send(self, last: bool = False) -> None:
+        """One message per chunk: ("chunk", data, truncated, last); a small answer is a single message."""
+        self.conn.send(("chunk", bytes(self.buf), self.truncated, last))
+        self.buf.clear()
 
 
 def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int) -> None:
@@ -220,8 +233,7 @@ def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int) 
         sink = _PipeSink(conn)
         try:
             evaluate(store, job, sink)
-            sink.send()
-            conn.send(("end", None))
+            sink.send(last=True)
         except BaseException as e:  # noqa: BLE001 - reported to the parent
             err = _failure(e)
             conn.send(("error", (type(err).__name__, str(err), getattr(err, "syntax", False))))
@@ -312,28 +324,29 @@ class ProcessExecutor(Executor):
         except BaseException:
             self.restart()
             raise
-        kind, value = first
-        if kind == "error":
-            name, message, syntax = value
+        if first[0] == "error":
+            name, message, syntax = first[1]
             if name in ("StoreError", "BackendUnavailable", "BackendTimeout"):
                 raise StoreError(message)
             raise QueryFailed(message, syntax=syntax)
-        if kind == "end":  # an empty answer
-            return Results(False, iter(()))
-        truncated = value  # kind == "start"
+        _, data, truncated, last = first
+        if last:
+            return Results.whole(truncated, data)
 
         def chunks() -> Iterator[bytes]:
             done = False
             try:
+                yield data
                 while True:
-                    kind, value = self._receive(conn, budget)
-                    if kind == "data":
-                        yield value
-                    elif kind == "end":
+                    msg = self._receive(conn, budget)
+                    if msg[0] == "error":
+                        raise QueryFailed(msg[1][1], syntax=msg[1][2])
+                    _, more, _, last = msg
+                    if more:
+                        yield more
+                    if last:
                         done = True
                         return
-                    else:
-                        raise QueryFailed(value[1], syntax=value[2])
             finally:
                 if not done:  # timed out, failed or abandoned by the client: stop the work
                     self.restart()

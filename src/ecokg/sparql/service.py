@@ -27,7 +27,7 @@ TRUNCATED_HEADER = "X-ECOKG-Truncated"
 class Answer:
     status: int
     content_type: str
-    body: Iterable[bytes]
+    body: Iterable[bytes] | bytes  # bytes: sent whole, with a Content-Length; an iterable streams
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -100,4 +100,5 @@ class SparqlService:
         headers = {}
         if results.truncated:
             headers[TRUNCATED_HEADER] = "true"
-        return Answer(200, fmt.content_type, results.chunks, headers)
+        body = results.body if results.body is not None else results.chunks
+        return Answer(200, fmt.content_type, body, headers)
