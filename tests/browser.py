@@ -34,6 +34,7 @@ def _run(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess:
 def screenshot(url: str, out: Path, width: int = 1280, height: int = 1600) -> Path:
     """Render ``url`` and write a PNG of the window to ``out``."""
     out = Path(out)
+    out.unlink(missing_ok=True)  # never mistake an old picture for this one
     proc = _run([f"--screenshot={out}", f"--window-size={width},{height}", url])
     if not out.is_file():
         raise RuntimeError(f"no screenshot from chromium (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")

@@ -38,6 +38,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "timeline_caption": ("Bars per batch: the number of titles sources state for the whole batch, and the "
                          "number of Chongqing holders this graph records.",
                          "每个批次：来源所述的全批次称号数量，以及本图谱记录的重庆获得地区数量。"),
+    "timeline_caption_cq": ("Bars per batch: the number of Chongqing holders this graph records.",
+                            "每个批次：本图谱记录的重庆获得地区数量。"),
     "stated_totals": ("Totals stated by sources", "来源所述总数"), "region": ("Region", "地区"),
     "as_of": ("As of", "截至"), "in_graph": ("In this graph", "本图谱"),
     "no_holders": ("No holders recorded.", "暂无记录。"),

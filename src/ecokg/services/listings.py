@@ -82,7 +82,9 @@ SELECT ?scheme (SAMPLE(?lv) AS ?level) (COUNT(DISTINCT ?d) AS ?n) WHERE {
 } GROUP BY ?scheme""")
     out = [(g.value(r["scheme"], lang), g.value(r["level"], lang) if r.get("level") is not None else None,
             int(r["n"].value)) for r in rows]
-    out.sort(key=lambda t: (t[1].text if t[1] else "", t[0].sort_key))
+    # national schemes first, then municipal; within a level the schemes with most titles first
+    out.sort(key=lambda t: (not (t[1] and t[1].iri and t[1].iri.endswith("#National")),
+                            t[1].iri if t[1] and t[1].iri else "~", -t[2], t[0].sort_key))
     return out
 
 

@@ -44,6 +44,19 @@ def prefixes(base_uri: str) -> dict[str, str]:
     }
 
 
+ENTITY_KINDS = ("place", "scheme", "batch", "designation", "practice", "indicator", "observation", "claim",
+                "source", "org")
+
+
+def serialization_prefixes(base_uri: str) -> dict[str, str]:
+    """For Turtle and RDF/XML: one prefix per kind of entity keeps local names free of escapes
+    (``place:kaizhou-district`` rather than ``ecoid:place\\/kaizhou-district``)."""
+    out = {k: v for k, v in prefixes(base_uri).items() if k != "ecoid"}
+    for kind in ENTITY_KINDS:
+        out.setdefault("src" if kind == "source" else kind, f"{base_uri}id/{kind}/")
+    return out
+
+
 def sparql_prologue(base_uri: str) -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base_uri).items())
 

@@ -43,6 +43,7 @@ class SchemeView:
     totals: list[StatedCount]  # scheme-wide stated counts (not per batch)
     timeline: Chart
     holders_in_graph: int
+    has_stated: bool = True  # any batch size stated by a source (else that column and bar series are left out)
 
 
 def chongqing_places(g: GraphServices) -> set[str]:
@@ -122,11 +123,13 @@ SELECT ?s ?claim ?value ?region ?asof ?source WHERE {
     ordered = sorted(batches.values(), key=_batch_key)
     for row in ordered + [unknown]:
         row.holders.sort(key=lambda hd: hd[0].sort_key or "")
+    has_stated = any(b.stated_total is not None for b in ordered)
+    series = (["stated_total"] if has_stated else []) + ["chongqing_in_graph"]
     timeline = bar_chart(
-        [(_batch_label(b), b.year or "", [b.stated_total, b.chongqing]) for b in ordered],
-        ["stated_total", "chongqing_in_graph"])
+        [(_batch_label(b), b.year or "", ([b.stated_total] if has_stated else []) + [b.chongqing]) for b in ordered],
+        series)
     return SchemeView(ordered, unknown if unknown.holders else None, totals, timeline,
-                      sum(len(b.holders) for b in ordered) + len(unknown.holders))
+                      sum(len(b.holders) for b in ordered) + len(unknown.holders), has_stated)
 
 
 def _v(term) -> str | None:

@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from ecokg.services import GraphServices
 from ecokg.services.formats import BY_SUFFIX, HTML_TYPES, RdfFormatSpec, by_media_type, offers, serialize
 from ecokg.services.i18n import LANGS
-from ecokg.services.namespaces import prefixes
+from ecokg.services.namespaces import serialization_prefixes
 from ecokg.web.context import ctx
 
 HTML = "html"
@@ -47,12 +47,17 @@ def negotiate() -> str | RdfFormatSpec | None:
     return by_media_type(best)
 
 
-def rdf_body(triples, spec: RdfFormatSpec) -> bytes:
-    return serialize(triples, spec, prefixes(services().uris.base))
+def rdf_body(triples, spec: RdfFormatSpec, focus: str | None = None) -> bytes:
+    """Sorted (the focus resource's own triples first), so that the same description is the same bytes,
+    and ETag, from any engine."""
+    ordered = sorted(triples, key=lambda t: (getattr(t.subject, "value", None) != focus, str(t.subject),
+                                             str(t.predicate), str(t.object)))
+    return serialize(ordered, spec, serialization_prefixes(services().uris.base))
 
 
-def rdf_response(triples, spec: RdfFormatSpec, *, content_location: str | None = None) -> Response:
-    resp = Response(rdf_body(triples, spec), content_type=spec.content_type)
+def rdf_response(triples, spec: RdfFormatSpec, *, content_location: str | None = None,
+                 focus: str | None = None) -> Response:
+    resp = Response(rdf_body(triples, spec, focus), content_type=spec.content_type)
     if content_location:
         resp.headers["Content-Location"] = content_location
     return resp

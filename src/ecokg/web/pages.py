@@ -35,6 +35,11 @@ PAGE_SUFFIXES = {**{k: v for k, v in BY_SUFFIX.items()}, "html": HTML}
 # ------------------------------------------------------------------ template helpers
 
 
+@bp.app_template_filter("tr")
+def _translate_filter(key: str) -> str:
+    return translate(key, page_lang())
+
+
 @bp.app_context_processor
 def _helpers():
     lang = page_lang()
@@ -108,7 +113,7 @@ def entity(rest: str):
         return _not_found(fmt == HTML)
     location = f"{path}.{'html' if fmt == HTML else fmt.key}" if not suffix else None
     if fmt != HTML:
-        resp = rdf_response(describe.description(g, iri), fmt, content_location=location)
+        resp = rdf_response(describe.description(g, iri), fmt, content_location=location, focus=iri)
         resp.headers["Link"] = link_header(path)
         return finish(resp)
     lang = page_lang()
@@ -141,7 +146,8 @@ def ontology(ext: str | None = None):
             return not_acceptable()
     location = f"/ontology.{'html' if fmt == HTML else fmt.key}" if ext is None else None
     if fmt != HTML:
-        resp = rdf_response(describe.ontology_description(g), fmt, content_location=location)
+        resp = rdf_response(describe.ontology_description(g), fmt, content_location=location,
+                            focus=g.uris.ontology)
         resp.headers["Link"] = link_header("/ontology")
         return finish(resp)
     doc = ontology_doc(g, page_lang())
