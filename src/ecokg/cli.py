@@ -135,3 +135,47 @@ def query(query: str, fmt: str | None, **params) -> None:
         sys.exit(2)
     if truncated:
         click.echo(f"warning: results cut at --max-rows {settings.max_rows}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.option("--into", required=True, metavar="URL",
+              help="The triple store: Virtuoso http://host:8890, Fuseki http://host:3030/DATASET, "
+                   "Oxigraph http://host:7878, or (kind gsp) a Graph Store Protocol endpoint.")
+@click.option("--graph", default="https://w3id.org/ecokg/", show_default=True, metavar="IRI",
+              help="Named graph to replace with the data (loading twice does not duplicate).")
+@click.option("--kind", type=click.Choice(["virtuoso", "fuseki", "oxigraph", "gsp"]), default="gsp",
+              show_default=True, help="The engine, which tells where its Graph Store endpoint is.")
+@click.option("--user", envvar="ECOKG_LOAD_USER", default=None, show_envvar=True,
+              help="User name for the Graph Store endpoint (Virtuoso: a user with SPARQL_UPDATE, e.g. dba).")
+@click.option("--password", envvar="ECOKG_LOAD_PASSWORD", default=None, show_envvar=True,
+              help="Password for --user.")
+@click.option("--timeout", default=300.0, show_default=True, type=float, help="Seconds to wait for each request.")
+@setting_options("dist")
+def load(files: tuple[str, ...], into: str, graph: str, kind: str, user: str | None, password: str | None,
+         timeout: float, **params) -> None:
+    """Load FILES (or folders; default: the N-Triples dump in dist/, else the bundled data) into a triple store.
+
+    Uses the SPARQL 1.1 Graph Store Protocol: the graph is replaced, then filled in chunks, with progress shown.
+    """
+    from ecokg import load as loader
+    from ecokg.rdfio import RdfFileError
+
+    settings = settings_from(**params)
+    paths = loader.iter_paths(files) if files else loader.default_files(settings.dist)
+    try:
+        endpoint = loader.graph_store_endpoint(into, kind)
+        click.echo(f"reading {len(paths)} file(s)", err=True)
+        triples = loader.read_triples(paths)
+        with click.progressbar(length=len(triples), label=f"loading into <{graph}> at {endpoint}",
+                               file=sys.stderr, show_pos=True) as bar:
+            report = loader.load(paths, into, graph=graph, kind=kind, user=user, password=password,
+                                 timeout=timeout, progress=bar.update, triples=triples)
+    except RdfFileError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except (loader.LoadError, ValueError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"loaded {report.triples} triples into <{report.graph}> at {report.endpoint} "
+               f"in {report.requests} request(s), {report.seconds:.2f} s")

@@ -1,0 +1,291 @@
+"""A remote engine: any SPARQL 1.1 endpoint (Virtuoso, Fuseki, Oxigraph server, QLever, GraphDB).
+
+Queries go out with the SPARQL 1.1 Protocol (POST, form-encoded); answers come
+back as pyoxigraph objects, exactly like the embedded store's:
+
+* SELECT/ASK are requested as SPARQL JSON results and parsed with
+  ``pyoxigraph.parse_query_results`` (``QuerySolutions``/``QueryBoolean``);
+* CONSTRUCT/DESCRIBE are requested as N-Triples, parsed with
+  ``pyoxigraph.parse`` and handed out as a real ``QueryTriples`` (pyoxigraph has
+  no public constructor for it, so the triples pass through a throw-away
+  in-memory store and ``CONSTRUCT WHERE { ?s ?p ?o }``).
+
+Bound values (``substitutions``) never reach the engine as pasted text: each
+becomes ``BIND(term AS ?var)`` with the term serialised by pyoxigraph
+(N-Triples syntax), placed at the start of the query's outermost WHERE group
+(located with rdflib's SPARQL grammar) so that it is in scope of the whole
+pattern, its FILTERs included -- what the embedded engine's substitution does
+(a one-row ``VALUES`` would mean the same, but see ``values_block``).
+
+Engine quirks handled here (and only these; see ``_normalise_json``):
+Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, which is not a
+valid blank-node label (relabelled consistently within one answer), and answers
+ASK as a one-column table ``__ASK_RETVAL`` (turned into the boolean), and marks
+a partial answer to a query that ran out of time with ``X-SQL-State: S1TAT``
+(turned into ``BackendTimeout``, never served as if complete).
+
+The URL may carry protocol parameters that apply to every query, e.g.
+``http://host:8890/sparql?default-graph-uri=https://w3id.org/ecokg/`` to query
+only the graph ``ecokg load`` wrote; a request's own dataset replaces them.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from functools import lru_cache
+from typing import Mapping, Sequence
+
+import pyoxigraph as ox
+
+from ecokg import __version__
+from ecokg.store import BackendTimeout, BackendUnavailable, QueryResult, Store, Term
+
+JSON_RESULTS = "application/sparql-results+json"
+XML_RESULTS = "application/sparql-results+xml"
+SOLUTIONS_ACCEPT = f"{JSON_RESULTS}, {XML_RESULTS};q=0.9"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_CHUNK = 1 << 16
+
+
+# ---------------------------------------------------------------- the query text
+
+
+def query_form(sparql: str) -> str:
+    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(sparql)
+    except Exception as e:  # pyparsing's ParseException and friends
+        raise SyntaxError(str(e)) from None
+    return parsed[1].name.removesuffix("Query").upper()
+
+
+@lru_cache(maxsize=1)
+def _grammars():
+    """rdflib's SPARQL grammar, with position markers at the places the bindings can go."""
+    import pyparsing as pp
+    from rdflib.plugins.sparql import parser as P
+    from rdflib.plugins.sparql.pyparsing_compat import rest_of_line
+
+    def mark(name):
+        return pp.Empty().set_parse_action(lambda s, loc, toks: [(name, loc)])
+
+    kw = pp.CaselessKeyword
+    datasets = pp.ZeroOrMore(P.DatasetClause)
+    where = pp.Optional(kw("WHERE"))
+    forms = (
+        P.SelectClause + datasets + where
+        | kw("CONSTRUCT") + P.ConstructTemplate + datasets + where
+        | kw("ASK") + datasets + where
+        | kw("DESCRIBE") + (pp.OneOrMore(P.VarOrIri) | "*") + datasets + where
+    )
+    grammars = {
+        # SELECT ... WHERE { |sub-SELECT| } : wrap the sub-SELECT in a group joined with the bindings
+        "subselect": P.Prologue + forms + pp.Suppress("{") + mark("open") + P.SubSelect + mark("close"),
+        # ... WHERE { | ... } : the usual case
+        "group": P.Prologue + forms + pp.Suppress("{") + mark("open"),
+        # CONSTRUCT | WHERE { |triples| } : spell out the template
+        "construct_where": P.Prologue + kw("CONSTRUCT") + mark("kw") + datasets + kw("WHERE")
+        + pp.Suppress("{") + mark("open") + pp.Optional(P.TriplesTemplate) + mark("close") + pp.Suppress("}"),
+        # DESCRIBE ?x | (no WHERE clause)
+        "describe": P.Prologue + kw("DESCRIBE") + (pp.OneOrMore(P.VarOrIri) | "*") + datasets + mark("end")
+        + ~(kw("WHERE") | "{"),
+    }
+    for g in grammars.values():
+        g.ignore("#" + rest_of_line)
+    return grammars
+
+
+def _marks(grammar, sparql: str) -> dict[str, int] | None:
+    try:
+        toks = grammar.parse_string(sparql)
+    except Exception:
+        return None
+    return {t[0]: t[1] for t in toks if isinstance(t, tuple) and len(t) == 2 and isinstance(t[1], int)}
+
+
+def values_block(substitutions: Mapping[str, Term]) -> str:
+    """``BIND(<iri> AS ?a) BIND("literal"@en AS ?b)``, every term written by pyoxigraph.
+
+    One ``BIND`` per variable rather than one ``VALUES`` row: the same join at
+    the start of a group, but Virtuoso (7.2) takes a BIND-bound variable as the
+    start of a transitive path (``?t rdfs:subClassOf+ ?c``) and refuses a
+    VALUES-bound one ("transitive start not given").
+    """
+    parts = []
+    for name, term in substitutions.items():
+        var = str(ox.Variable(name))  # validates the name
+        if not isinstance(term, (ox.NamedNode, ox.Literal)):
+            raise TypeError(f"cannot bind ?{name} to {term!r} on a remote engine: only IRIs and literals")
+        parts.append(f"BIND({term} AS {var})")
+    return " ".join(parts)
+
+
+def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
+    """The query with ``substitutions`` bound at the start of its WHERE group (see the module docstring)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    q, block, g = sparql, values_block(substitutions), _grammars()
+    if (m := _marks(g["subselect"], q)) is not None:
+        out = f"{q[:m['open']]} {block} {{ {q[m['open']:m['close']]} }} {q[m['close']:]}"
+    elif (m := _marks(g["group"], q)) is not None:
+        out = f"{q[:m['open']]} {block} {q[m['open']:]}"
+    elif (m := _marks(g["construct_where"], q)) is not None:
+        template = q[m["open"]:m["close"]]
+        out = f"{q[:m['kw']]} {{ {template} }} {q[m['kw']:m['open']]} {block} {q[m['open']:]}"
+    elif (m := _marks(g["describe"], q)) is not None:
+        out = f"{q[:m['end']]} WHERE {{ {block} }} {q[m['end']:]}"
+    else:
+        raise SyntaxError("cannot bind values in this query")
+    parseQuery(out)  # what we send is still one well-formed query
+    return out
+
+
+# ---------------------------------------------------------------- the answers
+
+
+def _normalise_json(body: bytes, form: str) -> bytes:
+    data = json.loads(body)
+    if form == "ASK" and "boolean" not in data:
+        # Virtuoso: ASK comes back as a table with one column __ASK_RETVAL (a row "1", or no row)
+        rows = data.get("results", {}).get("bindings", [])
+        value = any(str(v.get("value")) not in ("0", "false") for row in rows for v in row.values())
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    relabelled: dict[str, str] = {}
+    changed = False
+    for row in data.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                label = term.get("value", "")
+                if not _valid_bnode_label(label):
+                    # Virtuoso: "nodeID://b10001" -> a valid label, the same one within this answer
+                    term["value"] = relabelled.setdefault(label, "r" + label.encode().hex())
+                    changed = True
+    return json.dumps(data).encode() if changed else body
+
+
+@lru_cache(maxsize=4096)
+def _valid_bnode_label(label: str) -> bool:
+    try:
+        ox.BlankNode(label)
+        return True
+    except ValueError:
+        return False
+
+
+def _to_query_triples(triples) -> ox.QueryTriples:
+    tmp = ox.Store()
+    tmp.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    return tmp.query("CONSTRUCT WHERE { ?s ?p ?o }")
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+# ---------------------------------------------------------------- the store
+
+
+class RemoteStore(Store):
+    def __init__(self, url: str, timeout: float = 10.0):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"--store must be an http(s) URL of a SPARQL endpoint, not {url!r}")
+        self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+        self.base_params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        self.timeout = float(timeout)
+        self._shown = urllib.parse.urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
+                                               parts.path, parts.query, ""))
+
+    @property
+    def description(self) -> str:
+        return f"remote SPARQL endpoint {self._shown}"
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[ox.NamedNode] | None = None,
+        named_graphs: Sequence[ox.NamedNode] | None = None,
+    ) -> QueryResult:
+        form = query_form(sparql)
+        if substitutions:
+            sparql = bind_values(sparql, substitutions)
+        params = [("query", sparql)]
+        if default_graph is None and named_graphs is None:
+            params += self.base_params
+        else:
+            params += [(k, v) for k, v in self.base_params
+                       if k not in ("default-graph-uri", "named-graph-uri")]
+            params += [("default-graph-uri", g.value) for g in default_graph or ()]
+            params += [("named-graph-uri", g.value) for g in named_graphs or ()]
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        body, content_type, headers = self._post(params, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT)
+        if headers.get("X-SQL-State", "").strip() == "S1TAT":
+            raise BackendTimeout("the remote engine ran out of time and returned a partial answer")
+        media = _media_type(content_type)
+        try:
+            if graph:
+                fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+                return _to_query_triples(ox.parse(body, fmt))
+            fmt = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
+            if fmt == ox.QueryResultsFormat.JSON:
+                body = _normalise_json(body, form)
+            return ox.parse_query_results(body, fmt)
+        except (SyntaxError, ValueError) as e:
+            raise BackendUnavailable(f"the remote engine sent an answer that cannot be read ({media}): {e}") from None
+
+    def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str, http.client.HTTPMessage]:
+        data = urllib.parse.urlencode(params).encode()
+        req = urllib.request.Request(self.url, data=data, method="POST", headers={
+            "Accept": accept,
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "User-Agent": f"ecokg/{__version__}",
+        })
+        deadline = time.monotonic() + self.timeout
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return _read_until(resp, deadline, self.timeout), resp.headers.get("Content-Type", ""), resp.headers
+        except urllib.error.HTTPError as e:
+            message = _error_text(e)
+            if e.code == 400:
+                raise SyntaxError(f"the remote engine rejected the query: {message}") from None
+            if e.code == 504 or "S1T00" in message or e.headers.get("X-SQL-State", "") in ("S1T00", "S1TAT"):
+                raise BackendTimeout(f"the remote engine timed out (HTTP {e.code}): {message}") from None
+            raise BackendUnavailable(f"the remote engine answered HTTP {e.code}: {message}") from None
+        except (TimeoutError, socket.timeout) as e:
+            raise BackendTimeout(f"the remote engine did not answer within {self.timeout:g} s") from e
+        except urllib.error.URLError as e:
+            if isinstance(e.reason, (TimeoutError, socket.timeout)):
+                raise BackendTimeout(f"the remote engine did not answer within {self.timeout:g} s") from e
+            raise BackendUnavailable(f"the remote engine cannot be reached: {e.reason}") from e
+        except (http.client.HTTPException, OSError) as e:
+            raise BackendUnavailable(f"the remote engine cannot be reached: {e}") from e
+
+
+def _read_until(resp, deadline: float, timeout: float) -> bytes:
+    """The whole body, but never past the deadline (a slow trickle must not outlive the time limit)."""
+    chunks = []
+    while True:
+        if time.monotonic() > deadline:
+            raise BackendTimeout(f"the remote engine did not finish answering within {timeout:g} s")
+        chunk = resp.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _error_text(e: urllib.error.HTTPError, limit: int = 2000) -> str:
+    try:
+        text = e.read(limit).decode("utf-8", "replace")
+    except Exception:
+        text = ""
+    return " ".join(text.split()) or e.reason or ""
