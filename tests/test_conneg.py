@@ -154,3 +154,21 @@ def test_entity_iri_maps_onto_the_server_host(server):
     assert BASE + "id/place/kaizhou-district" in r.text  # the canonical URI is shown
     ttl = get(server.url + ENTITY + ".ttl").text
     assert "127.0.0.1" not in ttl
+
+
+def test_another_base_uri_maps_onto_the_host(start_server, tmp_path):
+    """``--base-uri``: the namespace the server answers for is configurable."""
+    data = tmp_path / "other.ttl"
+    data.write_text('@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                    '<http://example.org/kg/id/thing/a> rdfs:label "A"@en, "甲"@zh ;\n'
+                    '    rdfs:seeAlso <http://example.org/kg/id/thing/b> .\n'
+                    '<http://example.org/kg/id/thing/b> rdfs:label "B"@en, "乙"@zh .\n', encoding="utf-8")
+    srv = start_server("--data", str(data), "--base-uri", "http://example.org/kg/", "--workers", "1")
+    page = get(srv.url + "/id/thing/a", {"Accept": "text/html"})
+    assert page.status == 200 and "甲" in page.text
+    assert 'href="/id/thing/b"' in page.text
+    ttl = get(srv.url + "/id/thing/a", {"Accept": "text/turtle"})
+    triples = parse(ttl, "text/turtle")
+    assert ox.Triple(ox.NamedNode("http://example.org/kg/id/thing/a"), RDFS_LABEL, ox.Literal("A", language="en")) \
+        in triples
+    assert get(srv.url + "/id/place/kaizhou-district", {"Accept": "text/html"}).status == 404

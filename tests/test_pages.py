@@ -120,6 +120,11 @@ def test_ontology_page_documents_every_term(server):
         assert f'id="{t.split("#", 1)[1]}"' in r.text, t
     text = page_text(r.text)
     assert "Domain" in text and "Range" in text and "Used in the data" in text
+    # the reused terms the ontology declares are documented too, with how often the data uses them
+    block = r.text.split('id="schema:containedInPlace"', 1)[1].split("</section>", 1)[0]
+    used = int(page_text(block).split("Used in the data", 1)[1].split()[0])
+    assert used > 10
+    assert get(server.url + "/class/org:Organization?lang=en").status == 200
 
 
 def test_class_page_sorted_and_paged(server):

@@ -16,6 +16,7 @@ GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 FOAF = "http://xmlns.com/foaf/0.1/"
+VANN = "http://purl.org/vocab/vann/"
 
 
 def eco_ns(base_uri: str) -> str:
@@ -41,6 +42,7 @@ def prefixes(base_uri: str) -> dict[str, str]:
         "geo": GEO,
         "void": VOID,
         "dcat": DCAT,
+        "vann": VANN,
     }
 
 
@@ -76,3 +78,10 @@ def local_name(iri: str) -> str:
             if tail:
                 return tail
     return iri
+
+
+def expand(curie: str, base_uri: str) -> str | None:
+    """``org:Organization`` -> its IRI, for a known prefix; else None."""
+    prefix, sep, local = curie.partition(":")
+    ns = prefixes(base_uri).get(prefix) if sep else None
+    return ns + local if ns and local else None

@@ -44,30 +44,44 @@ class OntologyDoc:
     classes: list[Term]
     properties: list[Term]
     individuals: list[Term]
+    reused_classes: list[Term] = field(default_factory=list)  # terms of other vocabularies it declares
+    reused_properties: list[Term] = field(default_factory=list)
+
+
+_DECLARED = ("<http://www.w3.org/2002/07/owl#Class> <http://www.w3.org/2000/01/rdf-schema#Class> "
+             "<http://www.w3.org/2002/07/owl#ObjectProperty> <http://www.w3.org/2002/07/owl#DatatypeProperty> "
+             "<http://www.w3.org/2002/07/owl#AnnotationProperty> <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property>")
 
 
 def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
     ns = g.uris.eco
     ns_node = ox.NamedNode(ns)
-    rows = g.select("SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }", ns=ns_node)
     by_term: "OrderedDict[str, dict[str, list]]" = OrderedDict()
-    for r in rows:
+    for r in g.select("SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }",
+                      ns=ns_node):
         by_term.setdefault(r["t"].value, {}).setdefault(r["p"].value, []).append(r["o"])
+    # terms of reused vocabularies that the ontology declares (schema:containedInPlace, dcterms:source, ...)
+    reused: "OrderedDict[str, dict[str, list]]" = OrderedDict()
+    for r in g.select(f"""SELECT ?ns ?t ?p ?o WHERE {{
+  VALUES ?k {{ {_DECLARED} }}
+  ?t a ?k . FILTER(isIRI(?t) && !STRSTARTS(STR(?t), STR(?ns)))
+  ?t ?p ?o }}""", ns=ns_node):
+        d = reused.setdefault(r["t"].value, {}).setdefault(r["p"].value, [])
+        if r["o"] not in d:
+            d.append(r["o"])
 
     # a class is used by the members of its subclasses too (the class pages list them all)
     class_use = {r["c"].value: int(r["n"].value) for r in g.select(
-        "SELECT ?ns ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c . "
-        "FILTER(isIRI(?c) && STRSTARTS(STR(?c), STR(?ns))) } GROUP BY ?ns ?c", ns=ns_node)}
+        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c . FILTER(isIRI(?c)) } "
+        "GROUP BY ?c")}
     prop_use = {r["p"].value: int(r["n"].value) for r in g.select(
-        "SELECT ?ns ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o . FILTER(STRSTARTS(STR(?p), STR(?ns))) } GROUP BY ?ns ?p", ns=ns_node)}
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")}
     obj_use = {r["o"].value: int(r["n"].value) for r in g.select(
         "SELECT ?ns ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o . FILTER(isIRI(?o) && STRSTARTS(STR(?o), STR(?ns))) } GROUP BY ?ns ?o",
         ns=ns_node)}
 
-    classes, properties, individuals = [], [], []
-    for iri, props in by_term.items():
-        types = {t.value for t in props.get(RDF + "type", []) if isinstance(t, ox.NamedNode)}
-        term = Term(iri, local_name(iri) if iri.startswith(ns) else iri, g.labels.names(iri) or Names(), "individual")
+    def make(iri: str, props: dict[str, list], name: str) -> Term:
+        term = Term(iri, name, g.labels.names(iri) or Names(), "individual")
         vals = lambda p: g.values(props.get(p, []), lang)  # noqa: E731
         term.types = vals(RDF + "type")
         defs: list[Value] = []
@@ -82,19 +96,27 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
         term.superclasses = vals(RDFS + "subClassOf")
         term.superproperties = vals(RDFS + "subPropertyOf")
         term.equivalents = vals(OWL + "equivalentClass") + vals(OWL + "equivalentProperty")
+        types = {t.value for t in props.get(RDF + "type", []) if isinstance(t, ox.NamedNode)}
         if types & CLASS_TYPES:
             term.kind = "class"
             term.usage = class_use.get(iri, 0)
-            classes.append(term)
         elif types & set(PROPERTY_TYPES):
             term.kind = "property"
             term.property_kind = next(PROPERTY_TYPES[t] for t in PROPERTY_TYPES if t in types)
             term.usage = prop_use.get(iri, 0)
-            properties.append(term)
         else:
             term.usage = obj_use.get(iri, 0)
-            individuals.append(term)
-    for lst in (classes, properties, individuals):
+        return term
+
+    classes, properties, individuals = [], [], []
+    for iri, props in by_term.items():
+        term = make(iri, props, local_name(iri))
+        {"class": classes, "property": properties}.get(term.kind, individuals).append(term)
+    reused_classes, reused_properties = [], []
+    for iri, props in reused.items():
+        term = make(iri, props, g.compact(iri))
+        {"class": reused_classes, "property": reused_properties}.get(term.kind, []).append(term)
+    for lst in (classes, properties, individuals, reused_classes, reused_properties):
         lst.sort(key=lambda t: t.name.casefold())
 
     onto = ox.NamedNode(g.uris.ontology)
@@ -104,7 +126,7 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
             header.setdefault(r["p"].value, []).append(r["o"])
     head = [(g.value(ox.NamedNode(p), lang), _lang_pref(g.values(os_, lang), lang)) for p, os_ in header.items()]
     return OntologyDoc(g.uris.ontology, g.labels.names(g.uris.ontology) or Names(), head, classes, properties,
-                       individuals)
+                       individuals, reused_classes, reused_properties)
 
 
 def _lang_pref(values: list[Value], lang: str) -> list[Value]:

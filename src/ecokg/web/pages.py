@@ -21,6 +21,7 @@ from ecokg.services import describe, listings, search as search_service
 from ecokg.services.entity import entity_view
 from ecokg.services.formats import BY_SUFFIX, RDF_FORMATS
 from ecokg.services.i18n import translate
+from ecokg.services.namespaces import expand, prefixes
 from ecokg.services.ontology import ontology_doc
 from ecokg.services.scheme import scheme_view
 from ecokg.services.schemaorg import schema_org, script_json
@@ -66,7 +67,8 @@ def _helpers():
 
     return {"lang": lang, "other_lang": other, "t": lambda key: translate(key, lang), "link": link,
             "switch_url": switch_url, "page_url": page_url, "version": __version__,
-            "rdf_formats": RDF_FORMATS, "base_uri": services().uris.base}
+            "rdf_formats": RDF_FORMATS, "base_uri": services().uris.base,
+            "class_prefixes": set(prefixes(services().uris.base))}
 
 
 def _page(template: str, status: int = 200, **context) -> Response:
@@ -172,9 +174,14 @@ def home():
 @bp.get("/class/<name>")
 def class_members(name: str):
     g = services()
-    if not name.replace("_", "").replace("-", "").isalnum():
+    if ":" in name:  # a reused vocabulary's class: /class/org:Organization
+        class_iri = expand(name, g.uris.base)
+        if class_iri is None:
+            abort(404)
+    elif name.replace("_", "").replace("-", "").isalnum():
+        class_iri = g.uris.eco + name
+    else:
         abort(404)
-    class_iri = g.uris.eco + name
     if not g.exists(class_iri):
         abort(404)
     try:
