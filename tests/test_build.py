@@ -61,7 +61,7 @@ def built(tmp_path_factory) -> Path:
     r = run_build(out)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith(f"built {out}: ")
-    assert "building" in r.stderr  # progress is shown
+    assert "ecokg build" in r.stderr  # progress is shown
     return out
 
 

@@ -41,7 +41,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
@@ -310,11 +310,10 @@ def build(
     paths: Sequence[str | Path] | None = None,
     base_uri: str = DEFAULT_BASE_URI,
     progress: bool = False,
-    echo: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Validate, then build into ``out`` atomically.  Raises ``BuildRefused`` for invalid data (nothing written)
     and ``RdfFileError`` for a file that is not RDF.  ``paths`` default to the bundled data; the bundled
-    ontology is always included."""
+    ontology is always included.  ``progress`` shows a progress bar on stderr."""
     import click
 
     started = time.monotonic()
@@ -326,35 +325,33 @@ def build(
     all_paths = [*onto_paths, *data_paths]
     onto_set = {p.resolve() for p in resources.ontology_files()}
 
-    def say(msg: str) -> None:
-        if echo:
-            echo(msg)
-        elif progress:
-            click.echo(msg, err=True)
-
-    say("validating ...")
-    report = validate(data_paths)
-    if not report.conforms:
-        raise BuildRefused(report)
-    say(report.summary())
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out)}{os.getpid()}-", dir=out.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the output is a folder to publish
+    steps = ["validate", "read", "graphs", *[d[0] for d in DUMPS], "gzip", "void", "checksums", "store", "swap"]
+    state: dict = {}
+    tmp: Path | None = None
     try:
-        steps = ["read", "graphs", *[d[0] for d in DUMPS], "gzip", "void", "checksums", "store"]
-        state: dict = {}
         with contextlib.ExitStack() as stack:
+            todo = steps
             if progress:
-                steps = stack.enter_context(click.progressbar(
-                    steps, label="building", file=sys.stderr, item_show_func=lambda s: s or ""))
-            for step in steps:
-                _step(step, state, tmp, all_paths, onto_set, base_uri)
-        _fsync_dir(tmp)
-        swap_in(tmp, out)
+                todo = stack.enter_context(click.progressbar(
+                    steps, label="ecokg build", file=sys.stderr, item_show_func=lambda s: s or ""))
+            for step in todo:
+                if step == "validate":
+                    report = validate(data_paths)
+                    if not report.conforms:
+                        raise BuildRefused(report)
+                elif step in ("read", "graphs"):
+                    _step(step, state, None, all_paths, onto_set, base_uri)
+                elif step == "swap":
+                    _fsync_dir(tmp)
+                    swap_in(tmp, out)
+                    tmp = None
+                else:
+                    if tmp is None:
+                        tmp = _make_temp(out)
+                    _step(step, state, tmp, all_paths, onto_set, base_uri)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(
         out=out, files=state["files"], triples=len(state["triples"]), entities=state["entities"],
@@ -362,7 +359,16 @@ def build(
     )
 
 
-def _step(step: str, state: dict, tmp: Path, paths: list[Path], onto_set: set[Path], base: str) -> None:
+def _make_temp(out: Path) -> Path:
+    """The temporary folder beside ``out`` (named after this process, so a later build can tell it is dead)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out)}{os.getpid()}-", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the output is a folder to publish
+    return tmp
+
+
+def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set: set[Path], base: str) -> None:
     if step == "read":
         state["onto"], state["data"] = _read(paths, onto_set)
     elif step == "graphs":
