@@ -18,7 +18,7 @@ def setting_options(*names: str):
     def decorate(func):
         for name in reversed(names):
             s = _BY_NAME[name]
-            ptype = {int: int, float: float}.get(s.type, str)
+            ptype = click.Choice(s.choices) if s.choices else {int: int, float: float}.get(s.type, str)
             func = click.option(
                 s.flag, s.name, envvar=s.envvar, default=None, multiple=s.multiple, type=ptype,
                 show_envvar=True, help=f"{s.help} [default: {s.default!r}]",
@@ -40,9 +40,14 @@ def main() -> None:
 
 @main.command()
 @setting_options("host", "port", "workers", "timeout", "max_body", "max_rows", "data", "store_path", "store",
-                 "base_uri", "dist", "log_level")
+                 "validate", "base_uri", "dist", "log_level")
 def serve(**params) -> None:
-    """Serve the SPARQL endpoint and the linked-data pages."""
+    """Serve the SPARQL endpoint and the linked-data pages.
+
+    Exit status (when it cannot start): 1 data that breaks the shapes (see --validate), 2 a file that is not
+    valid RDF.
+    """
+    from ecokg.preflight import DataRefused
     from ecokg.rdfio import RdfFileError
     from ecokg.server import serve as run_server
 
@@ -52,6 +57,11 @@ def serve(**params) -> None:
     except RdfFileError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
+    except DataRefused as e:
+        click.echo(e.report.text(), err=True)
+        click.echo("serve refused: the data is not valid (SHACL); fix it, or start with --validate never "
+                   "to serve it anyway", err=True)
+        sys.exit(1)
 
 
 @main.command()

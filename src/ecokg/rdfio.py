@@ -39,6 +39,8 @@ def load_file(store: ox.Store, path: str | Path) -> None:
         raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
     except OSError as e:
         raise RdfFileError(f"{path}: {e.strerror or e}") from e
+    except EOFError as e:  # a truncated .gz file
+        raise RdfFileError(f"{path}: {e}") from e
 
 
 def load_files(store: ox.Store, paths: Iterable[str | Path]) -> ox.Store:
@@ -67,3 +69,5 @@ def parse_file(path: str | Path) -> list[ox.Quad]:
         raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
     except OSError as e:
         raise RdfFileError(f"{path}: {e.strerror or e}") from e
+    except EOFError as e:  # a truncated .gz file
+        raise RdfFileError(f"{path}: {e}") from e

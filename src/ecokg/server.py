@@ -59,9 +59,14 @@ def serve(settings: Settings) -> None:
     from ecokg.store import open_store
     from ecokg.web import create_app
 
+    from ecokg.preflight import check
+
     def factory():
+        checked = check(settings)  # raises DataRefused / RdfFileError: invalid data is not served
         store = open_store(settings)
         print_settings(settings, store.description)
+        if checked:
+            print(f"  data       : {checked}", file=sys.stderr, flush=True)
         return create_app(settings, store)
 
     EcokgServer(factory, settings).run()

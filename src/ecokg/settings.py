@@ -23,6 +23,7 @@ class Setting:
     help: str
     type: Callable[[str], Any] = str
     multiple: bool = False  # a list of values (space-separated in the environment variable)
+    choices: tuple[str, ...] = ()  # the only values allowed, if any
 
     @property
     def envvar(self) -> str:
@@ -35,6 +36,16 @@ class Setting:
 
 def _optional_int(value: str) -> int | None:
     return int(value) if value not in ("", None) else None
+
+
+VALIDATE_MODES = ("auto", "always", "never")
+
+
+def _validate_mode(value: str) -> str:
+    value = value.strip().lower()
+    if value not in VALIDATE_MODES:
+        raise ValueError(f"validate must be one of {', '.join(VALIDATE_MODES)}, not {value!r}")
+    return value
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -53,6 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_path", None, "An on-disk Oxigraph store (written by `ecokg build`) to serve, opened read-only."),
     Setting("store", None, "URL of a remote SPARQL 1.1 endpoint (Virtuoso, Fuseki, Oxigraph, QLever, GraphDB) "
             "to use instead of the embedded engine."),
+    Setting("validate", "auto",
+            "Check the data against the SHACL shapes before serving and refuse invalid data: `auto` checks the "
+            "bundled data (not `--data` files, which may be any RDF), `always` also `--data` files, "
+            "`never` nothing.", _validate_mode, choices=VALIDATE_MODES),
     Setting("dist", "dist", "Folder that `ecokg build` writes and the downloads page serves."),
     Setting("log_level", "info", "Log level of the server (debug, info, warning, error)."),
 )
@@ -72,6 +87,7 @@ class Settings:
     data: tuple[str, ...] = field(default_factory=tuple)
     store_path: str | None = None
     store: str | None = None
+    validate: str = "auto"
     dist: str = "dist"
     log_level: str = "info"
 
@@ -79,6 +95,7 @@ class Settings:
         if not self.base_uri.endswith(("/", "#")):
             object.__setattr__(self, "base_uri", self.base_uri + "/")
         object.__setattr__(self, "data", tuple(self.data))
+        object.__setattr__(self, "validate", _validate_mode(self.validate))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":

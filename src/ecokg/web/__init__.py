@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         static_url_path="/static",
     )
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_body  # a form up to the body limit is read, not refused
     app.json.ensure_ascii = False
     app.extensions["ecokg"] = AppContext(settings=settings, store=store or open_store(settings))
 
@@ -27,7 +28,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for blueprint in (health.bp, sparql.bp, pages.bp, downloads.bp, wellknown.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(StoreError, _store_error)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(resp):
+    """Browsers take every answer as its declared type: a text/plain error echoing a query never runs as HTML."""
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return resp
 
 
 def _store_error(e: StoreError):

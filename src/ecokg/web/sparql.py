@@ -52,13 +52,19 @@ def sparql():
         return Response(status=204, headers={"Allow": ", ".join(ALLOWED_METHODS)})
     try:
         direct = request.mimetype == DIRECT_QUERY
+        form = request.mimetype == FORM
+        # read (and for a form, keep) the body first: the protocol checks that it is UTF-8, which the
+        # form parser would otherwise hide by dropping the fields it cannot decode
+        body = request.get_data(cache=form) if direct or form else b""
+        if request.content_length is None and len(body) >= (request.max_content_length or float("inf")):
+            request.stream.read(1)  # a chunked body: werkzeug stops at the limit; reading on raises the 413
         op = parse_operation(
             request.method,
             url_params=list(request.args.items(multi=True)),
             content_type=request.mimetype if request.method == "POST" else None,
             charset=request.mimetype_params.get("charset"),
-            form_params=list(request.form.items(multi=True)) if request.mimetype == FORM else (),
-            body=request.get_data(cache=False) if direct else b"",
+            form_params=list(request.form.items(multi=True)) if form else (),
+            body=body,
         )
     except ProtocolError as e:
         return _respond(error_answer(e.status, e.message, e.headers))
@@ -67,7 +73,7 @@ def sparql():
                                           f"{ctx().settings.max_body} bytes"))
     if op.query is None:
         return _no_query()
-    return _respond(sparql_service().answer(op, request.accept_mimetypes))
+    return _respond(sparql_service().answer(op, request.accept_mimetypes, base_iri=request.base_url))
 
 
 def _no_query() -> Response:

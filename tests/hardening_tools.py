@@ -1,0 +1,196 @@
+"""What the hardening and fuzz tests share: raw HTTP over a socket (any bytes, a client-side timeout),
+the server's process tree from /proc, and percentiles."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+
+CLIENT_TIMEOUT = 30.0  # seconds without an answer that count as a hang
+
+
+class Hang(AssertionError):
+    """The server did not answer within the client-side timeout."""
+
+
+@dataclass
+class RawReply:
+    status: int | None  # None: the connection closed without a status line
+    reason: str
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    raw: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, pos = bytearray(), 0
+    while True:
+        end = data.find(b"\r\n", pos)
+        if end < 0:
+            return bytes(out)
+        try:
+            size = int(data[pos:end].split(b";")[0], 16)
+        except ValueError:
+            return bytes(out)
+        if size == 0:
+            return bytes(out)
+        out += data[end + 2:end + 2 + size]
+        pos = end + 2 + size + 2
+
+
+def parse_reply(raw: bytes) -> RawReply:
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    first = lines[0].decode("latin-1") if lines else ""
+    parts = first.split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        return RawReply(None, "", {}, b"", raw)
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.decode("latin-1").partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = _dechunk(body)
+    return RawReply(int(parts[1]), parts[2] if len(parts) > 2 else "", headers, body, raw)
+
+
+def raw_request(port: int, data: bytes, *, timeout: float = CLIENT_TIMEOUT, max_bytes: int = 4_000_000) -> RawReply:
+    """Send ``data`` as is to 127.0.0.1:``port`` and read the answer until the server closes.
+
+    A server that stops reading (e.g. a body over the limit) may reset the connection while we still
+    send: the answer it wrote first is read all the same.
+    """
+    deadline = time.monotonic() + timeout
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        chunks, size = [], 0
+        while True:
+            s.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                raise Hang(f"no complete answer within {timeout} s to {data[:200]!r}") from None
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                break
+    return parse_reply(b"".join(chunks))
+
+
+def build_request(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]] = (), body: bytes | None = None,
+                  *, content_length: bool = True) -> bytes:
+    lines = [method + b" " + target + b" HTTP/1.1", b"Host: 127.0.0.1", b"Connection: close"]
+    lines += [k + b": " + v for k, v in headers]
+    if body is not None and content_length:
+        lines.append(b"Content-Length: " + str(len(body)).encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + (body or b"")
+
+
+def acceptable(reply: RawReply, method: bytes = b"GET") -> str | None:
+    """Why a reply breaks the rules (None when it keeps them): an HTTP answer; never a 5xx but the
+    503/504 of a time limit; a 4xx that says what is wrong (HEAD answers have no body)."""
+    if reply.status is None:
+        return f"no HTTP answer at all: {reply.raw[:200]!r}"
+    if reply.status >= 500:
+        if reply.status in (503, 504) and ("time limit" in reply.text or "in time" in reply.text):
+            return None
+        return f"{reply.status}: {reply.text[:300]}"
+    if 400 <= reply.status < 500 and method.upper() != b"HEAD" and not reply.body.strip():
+        return f"{reply.status} without a message"
+    return None
+
+
+# ---------------------------------------------------------------- /proc
+
+
+def _children() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            out.setdefault(ppid, []).append(int(entry))
+    return out
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    children = _children()
+    out, todo = [pid], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def comm(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def cpu_ticks(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def query_processes(server_pid: int) -> dict[int, int]:
+    """pid -> CPU ticks, of the server's query processes (named ``ecokg-query``)."""
+    out = {}
+    for pid in process_tree(server_pid):
+        if comm(pid) == "ecokg-query":
+            ticks = cpu_ticks(pid)
+            if ticks is not None:
+                out[pid] = ticks
+    return out
+
+
+# ---------------------------------------------------------------- figures
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile (p in 0..100) of ``values``."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]

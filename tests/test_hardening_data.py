@@ -1,0 +1,152 @@
+"""Data safety: a corrupt data file stops ``serve`` (and ``build``) with an error naming the file and line;
+``serve`` refuses SHACL-invalid data unless told otherwise (the ``validate`` setting).
+
+``ecokg build`` killed with SIGKILL midway leaving the previous output intact is proven in
+tests/test_build.py (test_sigkill_midway_leaves_previous_output), and a syntax error refusing a build in
+test_syntax_error_refuses_to_build; this file adds what the server does.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ecokg import preflight, resources
+from ecokg.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+BROKEN = REPO / "tests" / "broken"
+
+
+def run_ecokg(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ecokg", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})}, cwd=REPO)
+
+
+def serve(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``ecokg serve`` that must refuse to start (a free port, so a start would not collide)."""
+    from conftest import free_port
+
+    return run_ecokg("serve", "--host", "127.0.0.1", "--port", str(free_port()), *args, env=env)
+
+
+@pytest.fixture()
+def corrupt(tmp_path) -> dict[str, Path]:
+    files = {}
+    files["invalid utf-8"] = tmp_path / "bad-bytes.ttl"
+    files["invalid utf-8"].write_bytes(b'@prefix ex: <http://example.org/> .\nex:a ex:b "ok" .\n'
+                                       b'ex:c ex:d "\xff\xfe bad" .\n')
+    files["truncated turtle"] = tmp_path / "cut.ttl"
+    files["truncated turtle"].write_text((REPO / "data" / "places.ttl").read_text(encoding="utf-8")[:5000],
+                                         encoding="utf-8")
+    files["truncated gzip"] = tmp_path / "cut.nt.gz"
+    data = gzip.compress((REPO / "data" / "places.ttl").read_bytes())
+    files["truncated gzip"].write_bytes(data[: len(data) // 2])
+    files["binary junk"] = tmp_path / "junk.nt"
+    files["binary junk"].write_bytes(bytes(range(256)) * 4)
+    return files
+
+
+@pytest.mark.parametrize("kind", ["invalid utf-8", "truncated turtle", "truncated gzip", "binary junk"])
+def test_corrupt_file_stops_serve_naming_file_and_line(corrupt, kind):
+    path = corrupt[kind]
+    r = serve("--data", str(path))
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
+    err = r.stderr.strip().splitlines()[-1]
+    assert err.startswith(f"error: {path}"), err
+    if kind != "truncated gzip":  # a cut gzip stream has no line to name
+        assert err.startswith(f"error: {path}:"), err
+        line = err[len(f"error: {path}:"):].split(":", 1)[0]
+        assert line.isdigit() and int(line) >= 1, err
+    assert "Traceback" not in r.stderr
+
+
+def test_corrupt_file_stops_build_too(corrupt, tmp_path):
+    out = tmp_path / "out"
+    r = run_ecokg("build", "--out", str(out), "--data", str(corrupt["invalid utf-8"]))
+    assert r.returncode == 2 and f"{corrupt['invalid utf-8']}:3:" in r.stderr, r.stderr[-2000:]
+    assert not out.exists()
+
+
+def test_serve_refuses_shacl_invalid_data_when_asked(tmp_path):
+    bundled = [a for p in resources.bundled_files() for a in ("--data", str(p))]
+    broken = str(BROKEN / "batch-without-year.ttl")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    r = serve(*bundled, "--data", broken, "--validate", "always", env=env)
+    assert r.returncode == 1, r.stderr[-3000:]
+    assert "batch-without-year.ttl: ecoid:batch/chongqing-demonstration-town-99" in r.stderr
+    assert "ecosh:BatchShape (sh:MinCountConstraintComponent)" in r.stderr
+    assert "serve refused: the data is not valid" in r.stderr and "--validate never" in r.stderr
+    # the same through the environment variable
+    r = serve(*bundled, "--data", broken, env={**env, "ECOKG_VALIDATE": "always"})
+    assert r.returncode == 1 and "serve refused" in r.stderr
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("valid-*"))
+
+
+def test_serve_serves_invalid_data_when_told_otherwise(start_server, tmp_path):
+    bundled = [a for p in resources.bundled_files() for a in ("--data", str(p))]
+    broken = str(BROKEN / "batch-without-year.ttl")
+    for mode in ("never", "auto"):  # auto: --data files may be any RDF and are not checked
+        srv = start_server(*bundled, "--data", broken, "--validate", mode, "--workers", "1")
+        from sparql_http import get
+
+        r = get(srv.url, "ASK { <https://w3id.org/ecokg/id/batch/chongqing-demonstration-town-99> ?p ?o }",
+                accept="application/sparql-results+json")
+        assert r.status == 200 and b"true" in r.body
+        srv.stop()
+
+
+def test_bad_validate_value_is_a_usage_error():
+    r = serve("--validate", "sometimes")
+    assert r.returncode == 2 and "sometimes" in r.stderr and "auto" in r.stderr
+
+
+def test_bundled_data_is_checked_at_start(start_server, tmp_path):
+    srv = start_server("--workers", "1", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    log = srv.log()
+    assert "validate   = 'auto'" in log
+    assert f"data       : valid: {len(resources.data_files()) + len(resources.ontology_files())} files" in log \
+        or "data       : valid:" in log, log[:3000]
+    assert list((tmp_path / "cache" / "ecokg").glob("valid-*")), "the success was not remembered"
+    srv.stop()
+    again = start_server("--workers", "1", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert "data       : valid (checked before)" in again.log()
+    again.stop()
+
+
+# ---------------------------------------------------------------- the check itself, in-process
+
+
+def test_which_files_each_mode_checks(tmp_path):
+    data = resources.data_files()
+    assert preflight.files_to_check(Settings()) == data
+    assert preflight.files_to_check(Settings(validate="always")) == data
+    assert preflight.files_to_check(Settings(validate="never")) is None
+    assert preflight.files_to_check(Settings(data=("x.ttl",))) is None
+    assert preflight.files_to_check(Settings(data=("x.ttl",), validate="always")) == [Path("x.ttl")]
+    assert preflight.files_to_check(Settings(store_path="store")) is None
+    assert preflight.files_to_check(Settings(store="http://127.0.0.1:1/sparql", validate="always")) is None
+    with pytest.raises(ValueError, match="validate must be one of"):
+        Settings(validate="maybe")
+
+
+def test_invalid_bundled_data_is_refused_and_a_change_is_rechecked(tmp_path, monkeypatch):
+    """The default (auto) check of the bundled data, with the bundled data folder copied and then broken."""
+    copy = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), copy)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(resources, "data_files", lambda: sorted(copy.glob("*.ttl")))
+    assert preflight.check(Settings()).startswith("valid:")
+    assert preflight.check(Settings()).startswith("valid (checked before)")
+    shutil.copy(BROKEN / "batch-without-year.ttl", copy / "zz-broken.ttl")
+    with pytest.raises(preflight.DataRefused) as refused:
+        preflight.check(Settings())
+    assert "ecosh:BatchShape" in refused.value.report.text()
+    assert any("zz-broken.ttl" in f for v in refused.value.report.violations for f in v.files)
+    assert preflight.check(Settings(validate="never")) is None
