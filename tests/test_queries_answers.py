@@ -82,7 +82,7 @@ def test_there_are_examples_for_each_research_question():
     assert set(NAMES) >= {
         "batch-members", "both-national-titles", "municipal-2024-base-practices", "stated-vs-enumerated-counts",
         "indicator-values", "places-by-district", "competing-claims", "chongqing-national-timeline",
-        "chongqing-share-of-national-batches", "titled-areas-by-district", "batch-unknown",
+        "chongqing-share-of-national-batches", "titled-areas-by-district", "batch-unknown", "national-batches",
     }
 
 
@@ -213,6 +213,21 @@ def test_chongqing_share_of_each_national_batch(answers, facts):
     assert sum(r["chongqing"] for r in rows.values()) == 6  # 12 national titles, 6 with a known batch
 
 
+def test_national_batches_show_dates_sizes_and_competing_dates(answers, facts):
+    rows = {(r["scheme"].rsplit("/", 1)[-1], int(r["ordinal"])): r for r in answers("national-batches")}
+    assert len(rows) == 16
+    zone6 = rows[("national-demonstration-zone", 6)]
+    assert f"{facts['F078']['date']} (S07, high)" in zone6["claimedDates"]
+    assert f"{facts['F079']['date']} (S09, high)" in zone6["claimedDates"]
+    assert zone6["announced"] == "2022-11"  # only the month is certain
+    assert rows[("national-demonstration-zone", 3)]["announced"] == facts["F065"]["date"]
+    assert rows[("national-demonstration-zone", 7)]["announced"] == facts["F084"]["date"]
+    assert rows[("national-demonstration-zone", 4)]["announced"] == facts["F071"]["date"]
+    assert rows[("national-demonstration-zone", 4)]["statedSizes"] is None  # 87 is derived, not stated
+    assert "(S20, low)" in rows[("national-two-mountains-base", 2)]["statedSizes"]
+    assert rows[("national-two-mountains-base", 2)]["batchConfidence"].endswith("LowConfidence")
+
+
 def test_stated_counts_against_the_graph(answers):
     rows = {(r["claim"].rsplit("/", 1)[-1], r["sourceId"]): r for r in answers("stated-vs-enumerated-counts")}
     def row(claim, source):
@@ -321,7 +336,8 @@ def _normal(cell: dict | None):
         return None
     value = cell["value"]
     datatype = cell.get("datatype", "")
-    if datatype.endswith(("#integer", "#decimal", "#double", "#float", "#int", "#long")):
+    # numbers compare by value: an Oxigraph store keeps "5"^^xsd:positiveInteger as xsd:integer, Virtuoso does not
+    if re.search(r"XMLSchema#(\w*[Ii]nteger|decimal|double|float|long|int|short|byte)$", datatype):
         return round(float(value), 6)
     for sep in (", ", " | "):  # GROUP_CONCAT order is not defined
         if sep in value:
