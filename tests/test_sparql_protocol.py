@@ -169,8 +169,15 @@ def test_syntax_error_is_400_with_the_parsers_message(srv):
     r = get(srv.url, "SELECT * WHERE {\n  ?s ?p \n}")
     assert r.status == 400 and r.header("Content-Type").startswith("text/plain")
     assert "syntax error" in r.text and "line 2" in r.text
-    r = get(srv.url, "SELECT * WHERE { ?s undeclared:p ?o }")  # the engine's parser catches this one
+    r = get(srv.url, "SELECT * WHERE { ?s undeclared:p ?o }")
     assert r.status == 400 and "undeclared" in r.text
+    r = get(srv.url, "SELECT (<http://example.org/no-such-function>(1) AS ?x) WHERE { }")
+    assert r.status == 400 and "no-such-function" in r.text  # the engine's refusal, still the client's to fix
+
+
+def test_relative_iris_resolve_against_the_endpoint(srv):
+    r = get(srv.url, "CONSTRUCT { <s> <p> 1 } WHERE { }", accept="application/n-triples")
+    assert r.status == 200 and r.text.startswith(f"<{srv.url}/s> <{srv.url}/p> ")
 
 
 def test_protocol_errors(srv):

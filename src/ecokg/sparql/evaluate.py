@@ -29,6 +29,7 @@ class Job:
     default_graph: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     max_rows: int | None = None
+    base_iri: str | None = None  # resolves relative IRIs in the query (the endpoint's own URL)
 
     @property
     def format(self) -> Format:
@@ -104,7 +105,15 @@ def evaluate(store: Store, job: Job, sink: Sink) -> None:
         kwargs["default_graph"] = [_graph_iri(g) for g in job.default_graph]
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    result = store.query(job.query, **kwargs)
+    query = job.query
+    if job.base_iri:
+        from ecokg.store.embedded import EmbeddedStore
+
+        if isinstance(store, EmbeddedStore):
+            kwargs["base_iri"] = job.base_iri
+        else:  # the Store interface has no base: declare it in the query (a later BASE still wins)
+            query = f"BASE <{job.base_iri}> {query}"
+    result = store.query(query, **kwargs)
     fmt = job.format.ox
     if isinstance(result, ox.QueryBoolean):
         data = result.serialize(format=fmt)

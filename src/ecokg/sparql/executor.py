@@ -49,11 +49,13 @@ class QueryTimeout(Exception):
 
 
 class QueryFailed(Exception):
-    """The engine refused or failed the query.  ``syntax`` is True for a malformed query (HTTP 400)."""
+    """The engine refused or failed the query.  ``syntax``: a malformed query; ``client``: a query the engine
+    cannot evaluate (both HTTP 400); neither: the engine failed (HTTP 500)."""
 
-    def __init__(self, message: str, *, syntax: bool):
+    def __init__(self, message: str, *, syntax: bool, client: bool = False):
         super().__init__(message)
         self.syntax = syntax
+        self.client = client or syntax
 
 
 class Results:
@@ -94,7 +96,10 @@ def _failure(e: BaseException) -> Exception:
         return QueryFailed(str(e.msg if getattr(e, "msg", None) else e), syntax=True)
     if isinstance(e, StoreError):
         return e
-    return QueryFailed(f"{type(e).__name__}: {e}", syntax=False)
+    if isinstance(e, OSError):  # the engine could not read its store
+        return QueryFailed(f"{type(e).__name__}: {e}", syntax=False)
+    # anything else the engine raises is about this query (e.g. an unsupported function): the client's to fix
+    return QueryFailed(str(e), syntax=False, client=True)
 
 
 # ---------------------------------------------------------------- in-process
@@ -236,7 +241,8 @@ def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int) 
             sink.send(last=True)
         except BaseException as e:  # noqa: BLE001 - reported to the parent
             err = _failure(e)
-            conn.send(("error", (type(err).__name__, str(err), getattr(err, "syntax", False))))
+            conn.send(("error", (type(err).__name__, str(err), getattr(err, "syntax", False),
+                                 getattr(err, "client", False))))
 
 
 class ProcessExecutor(Executor):
@@ -325,10 +331,10 @@ class ProcessExecutor(Executor):
             self.restart()
             raise
         if first[0] == "error":
-            name, message, syntax = first[1]
+            name, message, syntax, client = first[1]
             if name in ("StoreError", "BackendUnavailable", "BackendTimeout"):
                 raise StoreError(message)
-            raise QueryFailed(message, syntax=syntax)
+            raise QueryFailed(message, syntax=syntax, client=client)
         _, data, truncated, last = first
         if last:
             return Results.whole(truncated, data)
@@ -340,7 +346,7 @@ class ProcessExecutor(Executor):
                 while True:
                     msg = self._receive(conn, budget)
                     if msg[0] == "error":
-                        raise QueryFailed(msg[1][1], syntax=msg[1][2])
+                        raise QueryFailed(msg[1][1], syntax=msg[1][2], client=msg[1][3])
                     _, more, _, last = msg
                     if more:
                         yield more

@@ -65,7 +65,7 @@ class SparqlService:
 
     def start(self, query: str, fmt: Format | None = None, *, format_param: str | tuple[str, ...] | None = None,
               accept=None, default_graph: tuple[str, ...] | None = None,
-              named_graphs: tuple[str, ...] | None = None) -> tuple[Format, Results]:
+              named_graphs: tuple[str, ...] | None = None, base_iri: str | None = None) -> tuple[Format, Results]:
         """Check, plan and start a query.  Raises ``QueryRejected``, ``NotAcceptable``, ``QueryTimeout``,
         ``QueryFailed`` or ``StoreError``."""
         classified = cls.classify(query)
@@ -73,15 +73,16 @@ class SparqlService:
             fmt = choose(classified.form, format_param=format_param, accept=accept)
         job = Job(query=query, format_name=fmt.name, media_type=fmt.media_type,
                   default_graph=default_graph, named_graphs=named_graphs,
-                  max_rows=self.max_rows if classified.form != "ASK" else None)
+                  max_rows=self.max_rows if classified.form != "ASK" else None, base_iri=base_iri)
         return fmt, self.executor.run(job)
 
-    def answer(self, op: Operation, accept) -> Answer:
-        """The HTTP answer to a query operation (``op.query`` is set)."""
+    def answer(self, op: Operation, accept, base_iri: str | None = None) -> Answer:
+        """The HTTP answer to a query operation (``op.query`` is set); ``base_iri``: the endpoint's URL,
+        against which relative IRIs in the query resolve."""
         default_graph, named_graphs = op.dataset
         try:
             fmt, results = self.start(op.query, format_param=op.format, accept=accept,
-                                      default_graph=default_graph, named_graphs=named_graphs)
+                                      default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
         except cls.QueryRejected as e:
             return error_answer(e.status, e.message)
         except NotAcceptable as e:
@@ -89,6 +90,8 @@ class SparqlService:
         except QueryFailed as e:
             if e.syntax:
                 return error_answer(400, f"SPARQL syntax error: {e}")
+            if e.client:
+                return error_answer(400, f"the query cannot be evaluated here: {e}")
             log.warning("query failed: %s", e)
             return error_answer(500, f"the query could not be evaluated: {e}")
         except QueryTimeout as e:

@@ -38,8 +38,11 @@ class EmbeddedStore(Store):
         substitutions: Mapping[str, Term] | None = None,
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         kwargs = {}
+        if base_iri:  # resolves the query's relative IRIs (the endpoint passes its own URL)
+            kwargs["base_iri"] = base_iri
         if substitutions:
             kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         if default_graph is not None:
