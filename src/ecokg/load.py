@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.rdfio import load_files
+from ecokg.rdfio import parse_file
 
 KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
 DEFAULT_GRAPH = "https://w3id.org/ecokg/"
@@ -85,9 +85,19 @@ def default_files(dist: str | Path | None = None) -> list[Path]:
 
 
 def read_triples(paths: Sequence[str | Path]) -> list[ox.Triple]:
-    """Every triple of the files (quads lose their graph: everything goes into the one target graph)."""
-    store = load_files(ox.Store(), paths)
-    seen = {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+    """Every triple of the files, terms exactly as written (not through a store, which would normalise
+    some literals); quads lose their graph: everything goes into the one target graph.  Blank nodes
+    of different files stay different nodes."""
+    seen: set[ox.Triple] = set()
+    for path in paths:
+        fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+
+        def own(term):
+            return fresh.setdefault(term, ox.BlankNode()) if isinstance(term, ox.BlankNode) and len(paths) > 1 \
+                else term
+
+        for q in parse_file(path):
+            seen.add(ox.Triple(own(q.subject), q.predicate, own(q.object)))
     return sorted(seen, key=lambda t: (not _has_bnode(t), str(t)))
 
 

@@ -56,8 +56,12 @@ _CHUNK = 1 << 16
 # ---------------------------------------------------------------- the query text
 
 
+@lru_cache(maxsize=512)
 def query_form(sparql: str) -> str:
-    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it."""
+    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it.
+
+    Cached: the pages and search send the same few query texts again and again (with other bindings).
+    """
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
@@ -130,22 +134,28 @@ def values_block(substitutions: Mapping[str, Term]) -> str:
 
 def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     """The query with ``substitutions`` bound at the start of its WHERE group (see the module docstring)."""
+    return _binder(sparql)(values_block(substitutions))
+
+
+@lru_cache(maxsize=512)
+def _binder(q: str):
+    """A function putting a bindings block into the query ``q`` (where depends only on ``q``: cached)."""
     from rdflib.plugins.sparql.parser import parseQuery
 
-    q, block, g = sparql, values_block(substitutions), _grammars()
+    g = _grammars()
     if (m := _marks(g["subselect"], q)) is not None:
-        out = f"{q[:m['open']]} {block} {{ {q[m['open']:m['close']]} }} {q[m['close']:]}"
-    elif (m := _marks(g["group"], q)) is not None:
-        out = f"{q[:m['open']]} {block} {q[m['open']:]}"
-    elif (m := _marks(g["construct_where"], q)) is not None:
-        template = q[m["open"]:m["close"]]
-        out = f"{q[:m['kw']]} {{ {template} }} {q[m['kw']:m['open']]} {block} {q[m['open']:]}"
-    elif (m := _marks(g["describe"], q)) is not None:
-        out = f"{q[:m['end']]} WHERE {{ {block} }} {q[m['end']:]}"
-    else:
-        raise SyntaxError("cannot bind values in this query")
-    parseQuery(out)  # what we send is still one well-formed query
-    return out
+        a, b = m["open"], m["close"]
+        return lambda block: f"{q[:a]} {block} {{ {q[a:b]} }} {q[b:]}"
+    if (m := _marks(g["group"], q)) is not None:
+        a = m["open"]
+        return lambda block: f"{q[:a]} {block} {q[a:]}"
+    if (m := _marks(g["construct_where"], q)) is not None:
+        k, a, b = m["kw"], m["open"], m["close"]
+        return lambda block: f"{q[:k]} {{ {q[a:b]} }} {q[k:a]} {block} {q[a:]}"
+    if (m := _marks(g["describe"], q)) is not None:
+        e = m["end"]
+        return lambda block: f"{q[:e]} WHERE {{ {block} }} {q[e:]}"
+    raise SyntaxError("cannot bind values in this query")
 
 
 # ---------------------------------------------------------------- the answers
@@ -201,6 +211,7 @@ class RemoteStore(Store):
         self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
         self.base_params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         self.timeout = float(timeout)
+        _grammars()  # built once (about half a second), before the server forks its workers
         self._shown = urllib.parse.urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
                                                parts.path, parts.query, ""))
 

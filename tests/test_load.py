@@ -1,0 +1,204 @@
+"""``ecokg load`` against a real Oxigraph server (PyPI ``oxigraph``) on loopback.
+
+Fuseki is neither in Debian nor on PyPI: its code path (``--kind fuseki`` and
+``--kind gsp``) is the same SPARQL 1.1 Graph Store Protocol, exercised here
+against Oxigraph's Graph Store endpoint; Virtuoso's is in tests/test_remote.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import free_port
+from ecokg import load as loader
+from ecokg import resources
+
+GRAPH = "https://w3id.org/ecokg/"
+
+
+class OxigraphServer:
+    def __init__(self, folder: Path, ready_timeout: float = 60):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = open(folder / "oxigraph.log", "wb")
+        self.proc = subprocess.Popen(
+            [shutil.which("oxigraph"), "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{self.port}"],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            try:
+                self.count()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError((folder / "oxigraph.log").read_text(errors="replace"))
+                time.sleep(0.1)
+
+    def select(self, query: str) -> list[dict]:
+        data = urllib.parse.urlencode({"query": query}).encode()
+        req = urllib.request.Request(self.url + "/query", data=data,
+                                     headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)["results"]["bindings"]
+
+    def count(self, graph: str | None = None) -> int:
+        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        return int(self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")[0]["n"]["value"])
+
+    def ask(self, query: str) -> bool:
+        data = urllib.parse.urlencode({"query": query}).encode()
+        req = urllib.request.Request(self.url + "/query", data=data,
+                                     headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)["boolean"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    if shutil.which("oxigraph") is None:
+        pytest.skip("the Oxigraph server is not installed (pip install oxigraph; in the test extra)")
+    srv = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    yield srv
+    srv.stop()
+
+
+def ecokg_load(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ecokg", "load", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def bundled() -> list[str]:
+    return [str(p) for p in resources.bundled_files()]
+
+
+def test_load_into_oxigraph_twice_gives_the_same_graph(oxigraph_server):
+    expected = len(loader.read_triples(resources.bundled_files()))
+    assert expected > 0
+    for _ in range(2):
+        done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", GRAPH, *bundled())
+        assert done.returncode == 0, done.stderr
+        assert f"loaded {expected} triples into <{GRAPH}>" in done.stdout
+        assert oxigraph_server.count(GRAPH) == expected
+    assert "loading into" in done.stderr  # the progress bar
+
+
+def test_generic_graph_store_endpoint_and_graphs_stay_apart(oxigraph_server):
+    """--kind gsp (and Fuseki's /ds/data) speak the same protocol as Oxigraph's /store."""
+    other = "urn:ecokg:test:other-graph"
+    small = str(resources.ontology_files()[0])
+    done = ecokg_load("--kind", "gsp", "--into", oxigraph_server.url + "/store", "--graph", other, small)
+    assert done.returncode == 0, done.stderr
+    n_other = oxigraph_server.count(other)
+    assert n_other == len(loader.read_triples([small])) > 0
+    # replacing the main graph leaves the other graph alone
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", GRAPH, *bundled())
+    assert done.returncode == 0, done.stderr
+    assert oxigraph_server.count(other) == n_other
+
+
+def test_chunked_upload_keeps_blank_nodes_whole(oxigraph_server, tmp_path):
+    lines = [f"<urn:ecokg:test:s{i}> <urn:ecokg:test:p> \"value number {i} 开州\" ." for i in range(2000)]
+    lines += ["_:a <urn:ecokg:test:knows> _:b .", "_:b <urn:ecokg:test:name> \"b\" .",
+              "<urn:ecokg:test:s0> <urn:ecokg:test:has> _:a ."]
+    f = tmp_path / "many.nt"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[int] = []
+    graph = "urn:ecokg:test:chunked"
+    report = loader.load([f], oxigraph_server.url, graph=graph, kind="oxigraph", chunk_bytes=10_000,
+                         progress=seen.append)
+    assert report.requests > 5 and sum(seen) == report.triples == len(lines)
+    assert oxigraph_server.count(graph) == len(lines)
+    assert oxigraph_server.ask(f"ASK {{ GRAPH <{graph}> {{ <urn:ecokg:test:s0> <urn:ecokg:test:has> ?a . "
+                               f"?a <urn:ecokg:test:knows> ?b . ?b <urn:ecokg:test:name> \"b\" }} }}")
+    # and again, smaller: the graph is replaced, not added to
+    loader.load([f], oxigraph_server.url, graph=graph, kind="oxigraph", chunk_bytes=50_000)
+    assert oxigraph_server.count(graph) == len(lines)
+
+
+def test_built_dump_loads_unchanged(oxigraph_server, tmp_path):
+    pytest.importorskip("ecokg.build")
+    out = tmp_path / "dist"
+    built = subprocess.run([sys.executable, "-m", "ecokg", "build", "--out", str(out)], capture_output=True,
+                           text=True, timeout=600)
+    if built.returncode != 0:
+        pytest.skip(f"ecokg build failed (not this test's subject): {built.stderr[-500:]}")
+    dump = out / "ecokg.nt"
+    n = sum(1 for line in dump.read_text(encoding="utf-8").splitlines() if line.strip())
+    graph = "urn:ecokg:test:dist"
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", graph, str(out))
+    assert done.returncode == 0, done.stderr
+    assert oxigraph_server.count(graph) == n
+    # the default files are the dump of --dist
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", graph, "--dist", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "reading 1 file(s)" in done.stderr
+    assert oxigraph_server.count(graph) == n
+
+
+def test_dead_engine_is_a_clear_error():
+    port = free_port()
+    done = ecokg_load("--kind", "oxigraph", "--into", f"http://127.0.0.1:{port}", *bundled())
+    assert done.returncode == 1
+    assert "cannot reach the engine" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_refused_data_names_the_http_error(oxigraph_server):
+    # Oxigraph has no Graph Store endpoint at /nowhere
+    done = ecokg_load("--kind", "gsp", "--into", oxigraph_server.url + "/nowhere", *bundled())
+    assert done.returncode == 1
+    assert "HTTP 404" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_rdf_is_refused_before_anything_is_sent(oxigraph_server, tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> .\n")
+    graph = "urn:ecokg:test:untouched"
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", graph, str(bad))
+    assert done.returncode == 2
+    assert "bad.ttl:1" in done.stderr
+    assert oxigraph_server.count(graph) == 0
+
+
+def test_bad_graph_iri_is_refused(oxigraph_server):
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", "not an iri", *bundled())
+    assert done.returncode == 1 and "error:" in done.stderr
+
+
+@pytest.mark.parametrize("into, kind, endpoint", [
+    ("http://h:8890", "virtuoso", "http://h:8890/sparql-graph-crud-auth"),
+    ("http://h:8890/sparql", "virtuoso", "http://h:8890/sparql-graph-crud-auth"),
+    ("http://h:3030/ds", "fuseki", "http://h:3030/ds/data"),
+    ("http://h:3030/ds/", "fuseki", "http://h:3030/ds/data"),
+    ("http://h:3030/ds/data", "fuseki", "http://h:3030/ds/data"),
+    ("http://h:7878", "oxigraph", "http://h:7878/store"),
+    ("http://h/rdf4j-server/repositories/ecokg/rdf-graphs/service", "gsp",
+     "http://h/rdf4j-server/repositories/ecokg/rdf-graphs/service"),
+])
+def test_graph_store_endpoints(into, kind, endpoint):
+    assert loader.graph_store_endpoint(into, kind) == endpoint
+
+
+def test_only_http_urls():
+    with pytest.raises(ValueError):
+        loader.graph_store_endpoint("file:///etc/passwd", "gsp")
