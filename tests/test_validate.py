@@ -182,3 +182,18 @@ def test_cli_alone_file_without_bundled_data_reports_dangling_source():
     r = _run_cli(str(BROKEN / "zero-ordinal.ttl"))
     assert r.returncode == 1
     assert "ecosh:NoDanglingReference" in r.stdout and "ecosh:BatchShape" in r.stdout
+
+
+def test_every_rule_states_itself_in_words():
+    """Every property shape and SPARQL constraint has an sh:message, and every node shape is named."""
+    import rdflib
+    from rdflib.namespace import RDF, SH
+
+    g = rdflib.Graph()
+    for p in resources.shapes_files():
+        g.parse(p, format="turtle")
+    node_shapes = set(g.subjects(RDF.type, SH.NodeShape))
+    rules = set(g.objects(None, SH.property)) | set(g.objects(None, SH.sparql))
+    assert len(node_shapes) >= 20 and len(rules) >= 40
+    assert all(isinstance(s, rdflib.URIRef) for s in node_shapes)
+    assert [str(r) for r in rules if g.value(r, SH.message) is None] == []
