@@ -177,3 +177,37 @@ def test_examples_answer_over_http(server):
         if not body.get("boolean", False) and not body.get("results", {}).get("bindings"):
             empty.append(ex.name)
     assert not empty, f"examples without results: {empty}"
+
+
+def test_abandoned_stream_stops_its_query(start_server, big_file):
+    srv = start_server("--data", str(big_file), "--workers", "1", "--timeout", "60")
+    endless = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 10^9 rows, streamed
+    url = urllib.parse.urlsplit(srv.url)
+    sock = socket.create_connection((url.hostname, url.port))
+    path = "/sparql?" + urllib.parse.urlencode({"query": endless})
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode())
+    got = b""
+    while len(got) < 300_000:
+        got += sock.recv(65536)
+    assert b"200 OK" in got.split(b"\r\n", 1)[0] and b"chunked" in got.lower()
+    busy = set(query_processes(srv.proc.pid))
+    assert busy
+    sock.close()  # the client goes away mid-stream
+    deadline = time.monotonic() + 20
+    while any(os.path.exists(f"/proc/{pid}") for pid in busy) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in busy), "the abandoned query still runs"
+    assert get(srv.url, "ASK { ?s ?p ?o }").status == 200
+
+
+def test_stopping_the_server_ends_its_query_processes(start_server, big_file):
+    srv = start_server("--data", str(big_file), "--workers", "2")
+    assert get(srv.url, "ASK { ?s ?p ?o }").status == 200
+    assert get(srv.url, "ASK { ?s ?p ?o }").status == 200
+    children = set(query_processes(srv.proc.pid))
+    assert children
+    srv.stop()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in children)
