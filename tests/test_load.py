@@ -202,3 +202,29 @@ def test_graph_store_endpoints(into, kind, endpoint):
 def test_only_http_urls():
     with pytest.raises(ValueError):
         loader.graph_store_endpoint("file:///etc/passwd", "gsp")
+
+
+def test_load_into_the_default_graph(oxigraph_server):
+    small = str(resources.ontology_files()[0])
+    n = len(loader.read_triples([small]))
+    for _ in range(2):
+        done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", "default", small)
+        assert done.returncode == 0, done.stderr
+        rows = oxigraph_server.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")  # Oxigraph: the default graph
+        assert int(rows[0]["n"]["value"]) == n
+
+
+def test_serve_from_an_oxigraph_server(oxigraph_server, bundled_store, start_server):
+    """The README's Oxigraph recipe: load into the default graph, then answer like the embedded engine."""
+    from test_remote import canonical, example_queries
+
+    from ecokg.store.remote import RemoteStore
+
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", "default", *bundled())
+    assert done.returncode == 0, done.stderr
+    remote = RemoteStore(oxigraph_server.url + "/query", timeout=30)
+    for name, query in example_queries().items():
+        assert canonical(remote.query(query), query) == canonical(bundled_store.query(query), query), name
+    srv = start_server("--store", oxigraph_server.url + "/query", "--workers", "1")
+    with urllib.request.urlopen(srv.url + "/id/place/chongqing", timeout=60) as r:
+        assert r.status == 200 and "重庆".encode() in r.read()

@@ -153,7 +153,8 @@ def query(query: str, fmt: str | None, **params) -> None:
               help="The triple store: Virtuoso http://host:8890, Fuseki http://host:3030/DATASET, "
                    "Oxigraph http://host:7878, or (kind gsp) a Graph Store Protocol endpoint.")
 @click.option("--graph", default="https://w3id.org/ecokg/", show_default=True, metavar="IRI",
-              help="Named graph to replace with the data (loading twice does not duplicate).")
+              help="Named graph to replace with the data (loading twice does not duplicate); `default` for the "
+                   "store's default graph (Fuseki, Oxigraph).")
 @click.option("--kind", type=click.Choice(["virtuoso", "fuseki", "oxigraph", "gsp"]), default="gsp",
               show_default=True, help="The engine, which tells where its Graph Store endpoint is.")
 @click.option("--user", envvar="ECOKG_LOAD_USER", default=None, show_envvar=True,

@@ -39,6 +39,7 @@ from ecokg.rdfio import parse_file
 
 KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
 DEFAULT_GRAPH = "https://w3id.org/ecokg/"
+DEFAULT = "default"  # --graph default: the engine's default graph (Fuseki, Oxigraph; not Virtuoso)
 NTRIPLES = "application/n-triples"
 DEFAULT_CHUNK_BYTES = 4 << 20
 
@@ -149,15 +150,19 @@ def load(
     progress: Callable[[int], None] | None = None,
     triples: Sequence[ox.Triple] | None = None,
 ) -> LoadReport:
-    """Replace ``graph`` at the engine with the triples of ``paths``; ``progress(n)`` after each chunk."""
+    """Replace ``graph`` (an IRI, or ``"default"``) at the engine with the triples of ``paths``;
+    ``progress(n)`` after each chunk."""
     import requests
 
-    ox.NamedNode(graph)  # a valid IRI, or ValueError
+    if graph == DEFAULT:
+        params = {"default": ""}  # the protocol's ?default: the store's default graph
+    else:
+        ox.NamedNode(graph)  # a valid IRI, or ValueError
+        params = {"graph": graph}
     endpoint = graph_store_endpoint(into, kind)
     if triples is None:
         triples = read_triples(paths)
     session = _session(kind, user, password)
-    params = {"graph": graph}
     started = time.monotonic()
     sent = 0
     try:
