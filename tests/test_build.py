@@ -303,3 +303,27 @@ def test_sigkill_midway_leaves_previous_output(previous):
     assert not list(previous.parent.glob(".dist.build-*"))
     for name in FILES:
         assert (previous / name).read_bytes() == (previous.parent / "dist" / name).read_bytes()
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
+def test_swap_in_replaces_the_folder(tmp_path, monkeypatch, exchange):
+    from ecokg import build as buildmod
+
+    if exchange:
+        probe_a, probe_b = tmp_path / "a", tmp_path / "b"
+        probe_a.mkdir()
+        probe_b.mkdir()
+        if not buildmod._exchange(probe_a, probe_b):
+            pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+        probe_a.rmdir()
+        probe_b.rmdir()
+    else:
+        monkeypatch.setattr(buildmod, "_exchange", lambda a, b: False)
+    out, tmp = tmp_path / "dist", tmp_path / ".dist.build-1-x"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    tmp.mkdir()
+    (tmp / "new.txt").write_text("new")
+    buildmod.swap_in(tmp, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+    assert [p.name for p in out.iterdir()] == ["new.txt"]

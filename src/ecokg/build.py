@@ -240,7 +240,7 @@ def _exchange(a: Path, b: Path) -> bool:
     if rc == 0:
         return True
     err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP if hasattr(errno, "EOPNOTSUPP") else errno.EINVAL):
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # no such call, or a file system without it
         return False
     raise OSError(err, os.strerror(err), str(a))
 
