@@ -211,3 +211,14 @@ def test_stopping_the_server_ends_its_query_processes(start_server, big_file):
     while any(os.path.exists(f"/proc/{pid}") for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(os.path.exists(f"/proc/{pid}") for pid in children)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a private network namespace needs root or user namespaces")
+def test_query_processes_have_no_network(data_srv):
+    """Behind the parser's refusal of SERVICE, a second wall: the query process has its own empty network."""
+    assert get(data_srv.url, "ASK { ?s ?p ?o }").status == 200
+    children = query_processes(data_srv.proc.pid)
+    assert children
+    server_net = os.readlink(f"/proc/{data_srv.proc.pid}/ns/net")
+    for pid in children:
+        assert os.readlink(f"/proc/{pid}/ns/net") != server_net

@@ -92,9 +92,30 @@ def classify_update(text: str) -> None:
     raise UpdateRefused(UPDATE_MESSAGE)
 
 
-@lru_cache(maxsize=512)
+CACHED_LENGTH = 8192  # queries up to this many characters keep their verdict (bounded memory)
+
+
 def classify(text: str) -> Classified:
-    """Parse a query and check it may run here; raises ``QueryRejected`` (with an HTTP status) if not."""
+    """Parse a query and check it may run here; raises ``QueryRejected`` (with an HTTP status) if not.
+
+    Parsing costs 1-20 ms; the verdicts on short queries are remembered, so a repeated query is checked once.
+    """
+    return _classify_cached(text) if len(text) <= CACHED_LENGTH else _classify(text)
+
+
+def _cache_clear() -> None:
+    _classify_cached.cache_clear()
+
+
+classify.cache_clear = _cache_clear  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1024)
+def _classify_cached(text: str) -> Classified:
+    return _classify(text)
+
+
+def _classify(text: str) -> Classified:
     try:
         parsed = parseQuery(text)
     except ParseBaseException as e:
