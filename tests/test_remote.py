@@ -330,6 +330,15 @@ def test_hanging_backend_raises_timeout(hanging_backend):
         RemoteStore(hanging_backend, timeout=0.5).query("ASK {}")
 
 
+def test_partial_anytime_answer_is_a_timeout_not_a_result(remote_url):
+    """Virtuoso's own time limit (``timeout`` in ms, sent via the store URL) answers 200 with part of the
+    result and ``X-SQL-State: S1TAT``: that must never pass for the answer."""
+    store = RemoteStore(remote_url + "&timeout=500", timeout=60)
+    with pytest.raises(BackendTimeout):
+        store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    assert store.query("ASK { ?s ?p ?o }")  # a quick query under the same limit is answered
+
+
 def test_engine_errors_are_unavailable(loaded_virtuoso):
     # Virtuoso has no /nowhere endpoint: an HTTP error that is not the query's fault
     with pytest.raises(BackendUnavailable):
