@@ -209,13 +209,23 @@ def run(base: str, clients: int, duration: float, pid: int | None, seed: int = 1
             results.extend(local)
             errors.extend(local_errors)
 
+    series: list[tuple[float, int]] = []  # (seconds since start, total RSS in KiB), every few seconds
+    done = threading.Event()
+
+    def sampler() -> None:
+        while pid and not done.wait(max(1.0, duration / 12)):
+            series.append((round(time.monotonic() - started, 1), sum(rss(pid).values())))
+
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
     for t in threads:
         t.start()
+    watcher = threading.Thread(target=sampler, daemon=True)
+    watcher.start()
     for t in threads:
         t.join(duration + 120)
     elapsed = time.monotonic() - started
+    done.set()
     rss_end = rss(pid) if pid else {}
     per_kind = {}
     for kind in kinds:
@@ -233,6 +243,7 @@ def run(base: str, clients: int, duration: float, pid: int | None, seed: int = 1
         "per_kind": per_kind,
         "rss_kib_start": sum(rss_start.values()), "rss_kib_end": sum(rss_end.values()),
         "processes_start": len(rss_start), "processes_end": len(rss_end),
+        "rss_kib_series": series,
     }
 
 
@@ -275,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     if pid:
         print(f"  server memory (RSS of {figures['processes_start']} -> {figures['processes_end']} processes): "
               f"{figures['rss_kib_start'] / 1024:.1f} MiB at start, {figures['rss_kib_end'] / 1024:.1f} MiB at end")
+        if figures["rss_kib_series"]:
+            print("  during the run (s: MiB): " + ", ".join(f"{t:g}: {kib / 1024:.1f}"
+                                                          for t, kib in figures["rss_kib_series"]))
     for e in figures["error_samples"]:
         print("  error:", e)
     if args.json:
