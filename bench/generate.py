@@ -144,12 +144,15 @@ class Country:
 
     # ---- names -------------------------------------------------------------------------------------------
     def _name(self, syllables: int) -> tuple[str, str]:
+        """A new name of ``syllables`` syllables, or more once those run short (3,600 two-syllable names)."""
+        tries = 0
         while True:
-            parts = [self.rng.choice(SYLLABLES) for _ in range(syllables)]
+            parts = [self.rng.choice(SYLLABLES) for _ in range(syllables + tries // 20)]
             slug = "".join(p for p, _ in parts)
             if slug not in self._names:
                 self._names.add(slug)
                 return slug, "".join(h for _, h in parts)
+            tries += 1
 
     # ---- sources -----------------------------------------------------------------------------------------
     def _source(self, title_en: str, title_zh: str, issued: str, publisher: str) -> tuple[ox.NamedNode, list]:
