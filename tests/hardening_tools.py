@@ -118,6 +118,21 @@ def acceptable(reply: RawReply, method: bytes = b"GET") -> str | None:
     return None
 
 
+def unexpected_errors(log: str) -> list[str]:
+    """Unhandled exceptions in a server log: Flask's "Exception on ..." (a 500) and every traceback but the
+    one gunicorn logs when a streaming answer is cut at the time limit (``QueryTimeout``, by design)."""
+    out = []
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if "Exception on " in line:
+            out.append(line)
+        if line.startswith("Traceback (most recent call last):"):
+            last = next((l for l in lines[i + 1:] if l and not l[0].isspace()), "")
+            if not last.startswith("ecokg.sparql.executor.QueryTimeout"):
+                out.append(last or line)
+    return out
+
+
 # ---------------------------------------------------------------- /proc
 
 

@@ -168,3 +168,10 @@ def test_hostile_client_does_not_hold_up_others(attack_srv, capsys):
             print(f"  {attackers} attacker(s): {n} simple requests, p50 {p50 * 1000:.0f} ms, "
                   f"p99 {p99 * 1000:.0f} ms; {attacks} hostile queries stopped")
     assert_recovered(attack_srv)
+
+
+def test_attacks_left_no_unhandled_error(attack_srv):
+    """Runs last in this module: every stop was handled (a stream cut at the limit is logged by design)."""
+    from hardening_tools import unexpected_errors
+
+    assert not unexpected_errors(attack_srv.log()), unexpected_errors(attack_srv.log())
