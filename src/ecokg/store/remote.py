@@ -212,7 +212,9 @@ class RemoteStore(Store):
         self.base_params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         self.timeout = float(timeout)
         _grammars()  # built once (about half a second), before the server forks its workers
-        self._shown = urllib.parse.urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        # shown at start-up and on /health: without any user:password@ of the URL
+        self._shown = urllib.parse.urlunsplit((parts.scheme, host + (f":{parts.port}" if parts.port else ""),
                                                parts.path, parts.query, ""))
 
     @property
