@@ -132,3 +132,60 @@ def render(results: list[dict]) -> str:
              f"{head['max_requests']} requests).", ""]
     parts += [render_one(r) for r in results]
     return "\n".join(parts)
+
+
+def _metric(r: dict, key: str):
+    """The figures the targets are stated in, for one scale's results (None where not measured)."""
+    p = r["peers"]
+    qs = list(r["queries"])
+    cmax, cmin = max(r["clients"]), min(r["clients"])
+    eco, raw, oxi, virt, rdfl = (p.get(k, {}) for k in ("ecokg", "raw", "oxigraph", "virtuoso", "rdflib-endpoint"))
+
+    def div(a, b):
+        return a / b if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
+
+    lk_e, lk_r = _q(eco, "lookup", 1, "median_ms"), _q(raw, "lookup", 1, "median_ms")
+    return {
+        "raw": div(sum_medians(eco, qs), sum_medians(raw, qs)),
+        "overhead": lk_e - lk_r if isinstance(lk_e, (int, float)) and isinstance(lk_r, (int, float)) else None,
+        "scaling": div(mix_tp(eco, cmax), mix_tp(eco, cmin)),
+        "oxi_latency": div(sum_medians(eco, qs), sum_medians(oxi, qs)),
+        "oxi_tp": div(mix_tp(eco, cmax), mix_tp(oxi, cmax)),
+        "virt_tp": div(mix_tp(eco, cmax), mix_tp(virt, cmax)),
+        "rdflib": div(sum_medians(rdfl, qs), sum_medians(eco, qs)),
+        "startup_bundled": r.get("size", {}).get("startup_bundled_s"),
+        "startup_on_disk": r.get("size", {}).get("startup_on_disk_s"),
+        "validate": r.get("size", {}).get("validate_s"),
+    }[key]
+
+
+TARGETS = [  # (metric, what, test, scales it applies to, how shown)
+    ("raw", "sum of per-query medians, ecokg / raw engine (1 client)", lambda v: v <= 1.3, ("1m",), "{:.2f}"),
+    ("overhead", "HTTP overhead on the one-row lookup, ms", lambda v: v < 2, ("1m",), "{:.2f}"),
+    ("scaling", "ecokg mix throughput, 16 clients / 1 client", lambda v: v >= 1.6, ("1m",), "{:.2f}"),
+    ("oxi_latency", "sum of medians, ecokg / Oxigraph server (< 1: ecokg faster)", lambda v: v < 1,
+     ("100k", "1m"), "{:.2f}"),
+    ("oxi_tp", "mix throughput at 16 clients, ecokg / Oxigraph server", lambda v: v > 1, ("100k", "1m"), "{:.2f}"),
+    ("virt_tp", "mix throughput at 16 clients, ecokg / Virtuoso (≥ 0.5: within 2x)", lambda v: v >= 0.5,
+     ("1m",), "{:.2f}"),
+    ("rdflib", "sum of medians, rdflib-endpoint / ecokg", lambda v: v >= 50, ("100k",), "{:.0f}"),
+    ("startup_bundled", "start-up with the bundled data, s (< 2)", lambda v: v < 2, ("10k",), "{:.2f}"),
+    ("startup_on_disk", "start-up on an on-disk store, s (< 5 at 1M)", lambda v: v < 5, ("1m",), "{:.2f}"),
+    ("validate", "`ecokg validate`, s (< 120 at 1M)", lambda v: v < 120, ("1m",), "{:.0f}"),
+]
+
+
+def render_targets(results: list[dict]) -> str:
+    """One row per target: the figure at each scale, and whether the scale(s) the target names meet it."""
+    scales = [r["scale"] for r in results]
+    lines = ["| target | " + " | ".join(scales) + " | met? |", "|---|" + "---|" * (len(scales) + 1)]
+    for key, what, ok, where, fmt in TARGETS:
+        cells, verdicts = [], []
+        for r in results:
+            v = _metric(r, key)
+            cells.append(_num(v, fmt) if v is not None else "–")
+            if r["scale"] in where:
+                verdicts.append("yes" if isinstance(v, (int, float)) and ok(v) else "**no**" if isinstance(
+                    v, (int, float)) or (isinstance(v, str) and "did not finish" in v) else "not measured")
+        lines.append(f"| {what} | " + " | ".join(cells) + f" | {', '.join(verdicts) or '–'} |")
+    return "\n".join(lines)

@@ -275,7 +275,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.cmd == "report":
         from bench.report import render
 
-        print(render([json.loads(Path(f).read_text()) for f in args.files]))
+        from bench.report import render_targets
+
+        results = [json.loads(Path(f).read_text()) for f in args.files]
+        print(render(results))
+        print(render_targets(results))
 
 
 if __name__ == "__main__":
