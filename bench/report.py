@@ -113,9 +113,10 @@ def render_one(r: dict) -> str:
             info.append((f"{k}: peak RSS after the run, MiB (largest process / sum)",
                          f"{pm['largest_process']:.0f} / {pm['sum_of_processes']:.0f}"))
     for path, d in r["peers"].get("ecokg", {}).get("pages", {}).items():
-        info.append((f"entity page {path} (HTML), median / p95 ms",
-                     f"{_num(d['median_ms'])} / {_num(d['p95_ms'])}" if d.get("status") == 200
-                     else f"HTTP {d.get('status')}"))
+        cold = d.get("cold_ms") or []
+        info.append((f"entity page `{path}` (HTML): first request, then median / p95 of warm ones, ms",
+                     (f"{_num(cold[0], '{:.0f}') if cold else '–'}, then {_num(d['median_ms'])} / {_num(d['p95_ms'])}"
+                      if d.get("status") == 200 else f"HTTP {d.get('status')}")))
     lines += ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in info]
     if skipped:
         lines += [""] + [f"* {x}" for x in skipped]
