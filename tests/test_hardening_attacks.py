@@ -116,6 +116,21 @@ def test_hostile_query_is_stopped(attack_srv, name):
     assert_recovered(attack_srv)
 
 
+PARSER_BOMBS = {
+    "40,000 VALUES rows": "SELECT * WHERE { VALUES ?x { " + " ".join(f'"{i}"' for i in range(40000)) + " } }",
+    "5,000 UNION branches": "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 5000) + " }",
+}
+
+
+@pytest.mark.parametrize("name", list(PARSER_BOMBS))
+def test_query_too_slow_to_parse_is_stopped(attack_srv, name):
+    """rdflib's parser (which checks every query before it runs) is slow on such input: the time limit
+    covers parsing too, instead of leaving the worker busy until gunicorn's watchdog kills it unanswered."""
+    status, body, complete = send(attack_srv.url, PARSER_BOMBS[name])
+    assert status == 503 and f"time limit of {TIMEOUT} s".encode() in body, (status, body[:300])
+    assert_recovered(attack_srv)
+
+
 def test_huge_limit_stream_is_cut_at_the_time_limit(attack_srv):
     status, body, complete = send(attack_srv.url, HUGE_LIMIT, accept="text/tab-separated-values")
     # rows start flowing at once (200), and the stream is cut when the time limit is spent

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ecokg.sparql import classify as cls
+from ecokg.sparql.alarm import TimeUp, time_limit
 from ecokg.sparql.evaluate import Job
 from ecokg.sparql.executor import DirectExecutor, Executor, ProcessExecutor, QueryFailed, QueryTimeout, Results
 from ecokg.sparql.formats import Format, NotAcceptable, choose
@@ -68,7 +69,11 @@ class SparqlService:
               named_graphs: tuple[str, ...] | None = None, base_iri: str | None = None) -> tuple[Format, Results]:
         """Check, plan and start a query.  Raises ``QueryRejected``, ``NotAcceptable``, ``QueryTimeout``,
         ``QueryFailed`` or ``StoreError``."""
-        classified = cls.classify(query)
+        try:
+            with time_limit(self.timeout):  # parsing is pure Python and slow on pathological queries
+                classified = cls.classify(query)
+        except TimeUp:
+            raise QueryTimeout(self.timeout) from None
         if fmt is None:
             fmt = choose(classified.form, format_param=format_param, accept=accept)
         job = Job(query=query, format_name=fmt.name, media_type=fmt.media_type,
