@@ -31,6 +31,8 @@ HOSTILE = {
     "sort of a cross product": "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY DESC(STR(?c)) ?f LIMIT 1",
     "group by over a cross product": "SELECT ?c (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f } GROUP BY ?c "
                                      "ORDER BY DESC(?n) LIMIT 1",
+    "nested closures of paths": "SELECT (COUNT(*) AS ?n) WHERE { ?s " + "(" * 15 + "<urn:x:p>|!<urn:x:none>"
+                                + ")*" * 15 + " ?o }",
     "string bomb": 'SELECT (STRLEN(?s) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f '
                    'BIND(CONCAT(STR(?c), STR(?f), STR(?c), STR(?f)) AS ?s) } ORDER BY DESC(?n) LIMIT 1',
 }
