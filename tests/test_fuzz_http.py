@@ -25,6 +25,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
 COUNT: dict[str, int] = {}
+STATUSES: dict[int | None, int] = {}
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,7 @@ def header_bytes(b: bytes) -> bytes:
 def check(port: int, method: bytes, request: bytes, name: str) -> None:
     COUNT[name] = COUNT.get(name, 0) + 1
     reply = raw_request(port, request)
+    STATUSES[reply.status] = STATUSES.get(reply.status, 0) + 1
     problem = acceptable(reply, method)
     assert problem is None, f"{problem}\nrequest: {request[:600]!r}"
 
@@ -327,4 +329,5 @@ def test_server_survived_without_a_traceback(fuzz_srv):
     assert r.status == 200 and b"true" in r.body
     log = fuzz_srv.log()
     assert not unexpected_errors(log), (unexpected_errors(log), log[log.find("Traceback") - 2000:][:6000])
-    print(f"\nfuzz examples run: {COUNT} (ECOKG_FUZZ_EXAMPLES={EXAMPLES} per test)")
+    print(f"\nfuzz examples run: {COUNT} (ECOKG_FUZZ_EXAMPLES={EXAMPLES} per test); "
+          f"answers by status: {dict(sorted(STATUSES.items(), key=lambda kv: str(kv[0])))}")
