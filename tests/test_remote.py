@@ -92,7 +92,13 @@ def _term(t) -> str:
 
 def group_concat_columns(query: str) -> dict[str, str]:
     """``{column: separator}`` for every ``(GROUP_CONCAT(...) AS ?column)`` of a query, sub-queries included
-    (found with rdflib's parser)."""
+    (found with rdflib's parser, off this thread's stack: see ``ecokg.store.remote._off_stack``)."""
+    from ecokg.store.remote import _off_stack
+
+    return _off_stack(_group_concat_columns, query)
+
+
+def _group_concat_columns(query: str) -> dict[str, str]:
     from rdflib.plugins.sparql.parser import parseQuery
 
     out: dict[str, str] = {}

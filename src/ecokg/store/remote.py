@@ -34,6 +34,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -56,12 +57,41 @@ _CHUNK = 1 << 16
 # ---------------------------------------------------------------- the query text
 
 
+def _off_stack(fn, *args):
+    """``fn(*args)`` on a short-lived thread of its own.
+
+    rdflib's parser (pyparsing, with its packrat cache) leaves the frames of the stack it ran on in
+    reference cycles that only the garbage collector frees, later and on whatever thread.  Parsing on
+    the caller's stack would keep the caller's frames -- and the pyoxigraph results they hold -- alive
+    until then, and pyoxigraph results must be dropped on the thread that made them (otherwise pyo3
+    leaks them with "is unsendable, but is being dropped on another thread").
+    """
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn(*args)
+        except Exception as e:  # noqa: BLE001 - handed back to the caller
+            out["error"] = e.with_traceback(None)
+
+    worker = threading.Thread(target=run, name="ecokg-sparql-parse", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 @lru_cache(maxsize=512)
 def query_form(sparql: str) -> str:
     """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it.
 
     Cached: the pages and search send the same few query texts again and again (with other bindings).
     """
+    return _off_stack(_parse_form, sparql)
+
+
+def _parse_form(sparql: str) -> str:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
@@ -140,21 +170,25 @@ def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
 @lru_cache(maxsize=512)
 def _binder(q: str):
     """A function putting a bindings block into the query ``q`` (where depends only on ``q``: cached)."""
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    g = _grammars()
-    if (m := _marks(g["subselect"], q)) is not None:
+    kind, m = _off_stack(_insertion_point, q)
+    if kind == "subselect":
         a, b = m["open"], m["close"]
         return lambda block: f"{q[:a]} {block} {{ {q[a:b]} }} {q[b:]}"
-    if (m := _marks(g["group"], q)) is not None:
+    if kind == "group":
         a = m["open"]
         return lambda block: f"{q[:a]} {block} {q[a:]}"
-    if (m := _marks(g["construct_where"], q)) is not None:
+    if kind == "construct_where":
         k, a, b = m["kw"], m["open"], m["close"]
         return lambda block: f"{q[:k]} {{ {q[a:b]} }} {q[k:a]} {block} {q[a:]}"
-    if (m := _marks(g["describe"], q)) is not None:
-        e = m["end"]
-        return lambda block: f"{q[:e]} WHERE {{ {block} }} {q[e:]}"
+    e = m["end"]  # describe
+    return lambda block: f"{q[:e]} WHERE {{ {block} }} {q[e:]}"
+
+
+def _insertion_point(q: str) -> tuple[str, dict[str, int]]:
+    g = _grammars()
+    for kind in ("subselect", "group", "construct_where", "describe"):
+        if (m := _marks(g[kind], q)) is not None:
+            return kind, m
     raise SyntaxError("cannot bind values in this query")
 
 
