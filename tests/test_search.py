@@ -52,6 +52,12 @@ def test_exact_match_ranks_first_and_results_carry_both_labels(server):
     assert hits[0]["url"] == "/id/place/kaizhou-district"
 
 
+def test_places_before_the_designations_named_after_them(server):
+    hits = search(server, "巫山")
+    assert hits[0]["uri"] == WUSHAN
+    assert any("/designation/" in h["uri"] for h in hits)  # the designations are found too, after it
+
+
 def test_limit_and_empty_and_nothing(server):
     assert len(search(server, "a", limit=3)) <= 3
     assert search(server, "") == []

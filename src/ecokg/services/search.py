@@ -17,6 +17,9 @@ from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import LANGS
 
 MAX_QUERY = 200
+# among equally good matches, the things people look for first (URI kinds of docs/model.md)
+KIND_ORDER = ("place", "scheme", "batch", "practice", "indicator", "org", "source", "observation", "claim",
+              "designation")
 SUFFIXES = ("自治县", "街道", "区", "县", "市", "镇", "乡")
 _SPACE = re.compile(r"\s+")
 
@@ -73,8 +76,9 @@ def search(g: GraphServices, query: str, lang: str, limit: int = 50) -> list[Hit
         if best is None:
             continue
         rank, length, text = best
-        # entities before ontology terms, then by how well and how tightly the label matched
-        score = (0 if g.uris.is_entity(iri) else 1, rank, length, iri)
+        # entities before ontology terms, then by how well the label matched, the kind of thing,
+        # and how tightly
+        score = (0 if g.uris.is_entity(iri) else 1, rank, _kind_rank(g, iri), length, iri)
         types = g.values([_node(t) for t in g.labels.types(iri)], lang)
         hits.append(Hit(iri, g.uris.href(iri), {l: names.get(l) for l in LANGS if names.get(l)}, text, types, score))
     hits.sort(key=lambda h: h.score)
@@ -85,3 +89,10 @@ def _node(iri: str):
     import pyoxigraph as ox
 
     return ox.NamedNode(iri)
+
+
+def _kind_rank(g: GraphServices, iri: str) -> int:
+    if not g.uris.is_entity(iri):
+        return len(KIND_ORDER)
+    kind = iri[len(g.uris.entities):].split("/", 1)[0]
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
