@@ -374,6 +374,13 @@ def test_partial_anytime_answer_is_a_timeout_not_a_result(remote_url):
     assert store.query("ASK { ?s ?p ?o }")  # a quick query under the same limit is answered
 
 
+def test_oversized_answer_is_refused_not_read_whole(remote_url, bundled_store):
+    store = RemoteStore(remote_url, timeout=30, max_answer_bytes=100_000)
+    with pytest.raises(BackendUnavailable, match="larger than 100000 bytes"):
+        store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    assert len(list(store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 10"))) == 10
+
+
 def test_engine_errors_are_unavailable(loaded_virtuoso):
     # Virtuoso has no /nowhere endpoint: an HTTP error that is not the query's fault
     with pytest.raises(BackendUnavailable):

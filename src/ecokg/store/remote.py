@@ -52,6 +52,7 @@ XML_RESULTS = "application/sparql-results+xml"
 SOLUTIONS_ACCEPT = f"{JSON_RESULTS}, {XML_RESULTS};q=0.9"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _CHUNK = 1 << 16
+MAX_ANSWER_BYTES = 256 << 20  # an answer is read whole before it is parsed: bound the memory it takes
 
 
 # ---------------------------------------------------------------- the query text
@@ -238,13 +239,14 @@ def _media_type(content_type: str | None) -> str:
 
 
 class RemoteStore(Store):
-    def __init__(self, url: str, timeout: float = 10.0):
+    def __init__(self, url: str, timeout: float = 10.0, *, max_answer_bytes: int = MAX_ANSWER_BYTES):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"--store must be an http(s) URL of a SPARQL endpoint, not {url!r}")
         self.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
         self.base_params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         self.timeout = float(timeout)
+        self.max_answer_bytes = max_answer_bytes
         _grammars()  # built once (about half a second), before the server forks its workers
         host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
         # shown at start-up and on /health: without any user:password@ of the URL
@@ -300,7 +302,8 @@ class RemoteStore(Store):
         deadline = time.monotonic() + self.timeout
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return _read_until(resp, deadline, self.timeout), resp.headers.get("Content-Type", ""), resp.headers
+                body = _read_until(resp, deadline, self.timeout, self.max_answer_bytes)
+                return body, resp.headers.get("Content-Type", ""), resp.headers
         except urllib.error.HTTPError as e:
             message = _error_text(e)
             if e.code == 400:
@@ -318,15 +321,21 @@ class RemoteStore(Store):
             raise BackendUnavailable(f"the remote engine cannot be reached: {e}") from e
 
 
-def _read_until(resp, deadline: float, timeout: float) -> bytes:
-    """The whole body, but never past the deadline (a slow trickle must not outlive the time limit)."""
+def _read_until(resp, deadline: float, timeout: float, limit: int) -> bytes:
+    """The whole body, but never past the deadline (a slow trickle must not outlive the time limit)
+    nor past ``limit`` bytes."""
     chunks = []
+    size = 0
     while True:
         if time.monotonic() > deadline:
             raise BackendTimeout(f"the remote engine did not finish answering within {timeout:g} s")
         chunk = resp.read(_CHUNK)
         if not chunk:
             return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise BackendUnavailable(f"the remote engine's answer is larger than {limit} bytes: refused "
+                                     "(ask for fewer rows, e.g. with LIMIT)")
         chunks.append(chunk)
 
 
