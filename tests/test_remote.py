@@ -536,3 +536,55 @@ def test_search_finds_something_both_ways(remote_server, server):
     status, body, _ = _get(remote_server.url + "/search?" + urllib.parse.urlencode({"q": "开州"}),
                            Accept="text/html")
     assert status == 200 and "开州".encode() in body
+
+
+# ---------------------------------------------------------------- the same protections in remote mode
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    # Virtuoso's own pragmas (here: fetch the FROM graph from the web) are not SPARQL: never passed on
+    'define get:soft "replace" SELECT * FROM <http://127.0.0.1:9/x.ttl> WHERE { ?s ?p ?o }',
+])
+def test_remote_mode_refuses_what_the_embedded_mode_refuses(query, remote_server, server):
+    for srv in (server, remote_server):
+        status, body, _ = _sparql_status(srv, query)
+        assert 400 <= status < 500, (srv.url, status, body[:300])
+
+
+@pytest.fixture()
+def listener():
+    """A loopback socket that records whether anyone connects (a graph IRI an engine might fetch)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+    sock.settimeout(0.1)
+    yield sock
+    sock.close()
+
+
+def test_from_selects_local_graphs_and_never_fetches(listener, remote_server, server):
+    iri = f"http://127.0.0.1:{listener.getsockname()[1]}/x.ttl"
+    for query in (f"SELECT * FROM <{iri}> WHERE {{ ?s ?p ?o }}",
+                  f"SELECT * FROM NAMED <{iri}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
+        for srv in (server, remote_server):
+            status, body, _ = _sparql_status(srv, query)
+            assert status == 200, (srv.url, body[:300])
+            assert json.loads(body)["results"]["bindings"] == []
+    with pytest.raises(OSError):  # socket.timeout: nobody came
+        listener.accept()
+
+
+def test_remote_mode_is_read_only(remote_server, loaded_virtuoso, bundled_store):
+    update = "INSERT DATA { GRAPH <%s> { <urn:ecokg:test:x> <urn:ecokg:test:y> <urn:ecokg:test:z> } }" % GRAPH
+    for data in ({"update": update}, {"query": update}):
+        req = urllib.request.Request(remote_server.url + "/sparql", data=urllib.parse.urlencode(data).encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        assert 400 <= status < 500
+    rows = loaded_virtuoso.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
+    assert int(rows[0]["n"]["value"]) == len(bundled_store)

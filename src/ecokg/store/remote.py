@@ -26,7 +26,8 @@ a partial answer to a query that ran out of time with ``X-SQL-State: S1TAT``
 
 The URL may carry protocol parameters that apply to every query, e.g.
 ``http://host:8890/sparql?default-graph-uri=https://w3id.org/ecokg/`` to query
-only the graph ``ecokg load`` wrote; a request's own dataset replaces them.
+only the graph ``ecokg load`` wrote; a request's own dataset (protocol
+parameters, or FROM / FROM NAMED in the query) replaces them.
 """
 
 from __future__ import annotations
@@ -83,23 +84,29 @@ def _off_stack(fn, *args):
     return out["value"]
 
 
-@lru_cache(maxsize=512)
 def query_form(sparql: str) -> str:
-    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it.
+    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it."""
+    return _analyse(sparql)[0]
+
+
+@lru_cache(maxsize=512)
+def _analyse(sparql: str) -> tuple[str, bool]:
+    """The query form, and whether the query names its own dataset (FROM / FROM NAMED).
 
     Cached: the pages and search send the same few query texts again and again (with other bindings).
     """
     return _off_stack(_parse_form, sparql)
 
 
-def _parse_form(sparql: str) -> str:
+def _parse_form(sparql: str) -> tuple[str, bool]:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         parsed = parseQuery(sparql)
     except Exception as e:  # pyparsing's ParseException and friends
         raise SyntaxError(str(e)) from None
-    return parsed[1].name.removesuffix("Query").upper()
+    body = parsed[1]
+    return body.name.removesuffix("Query").upper(), bool(body.get("datasetClause"))
 
 
 @lru_cache(maxsize=1)
@@ -265,12 +272,15 @@ class RemoteStore(Store):
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
     ) -> QueryResult:
-        form = query_form(sparql)
+        form, own_dataset = _analyse(sparql)
         if substitutions:
             sparql = bind_values(sparql, substitutions)
         params = [("query", sparql)]
         if default_graph is None and named_graphs is None:
-            params += self.base_params
+            # the URL's dataset is a default: a query's own FROM / FROM NAMED choose instead (in the
+            # protocol, default-graph-uri/named-graph-uri would override them)
+            params += [(k, v) for k, v in self.base_params
+                       if not own_dataset or k not in ("default-graph-uri", "named-graph-uri")]
         else:
             params += [(k, v) for k, v in self.base_params
                        if k not in ("default-graph-uri", "named-graph-uri")]
