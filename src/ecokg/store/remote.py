@@ -106,7 +106,8 @@ def _parse_form(sparql: str) -> tuple[str, bool]:
     except Exception as e:  # pyparsing's ParseException and friends
         raise SyntaxError(str(e)) from None
     body = parsed[1]
-    return body.name.removesuffix("Query").upper(), bool(body.get("datasetClause"))
+    # (rdflib's CompValue.get answers a missing key with the key itself: ask with ``in``)
+    return body.name.removesuffix("Query").upper(), "datasetClause" in body and bool(body["datasetClause"])
 
 
 @lru_cache(maxsize=1)
