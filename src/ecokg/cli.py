@@ -176,12 +176,12 @@ def load(files: tuple[str, ...], into: str, graph: str, kind: str, user: str | N
     paths = loader.iter_paths(files) if files else loader.default_files(settings.dist)
     try:
         endpoint = loader.graph_store_endpoint(into, kind)
-        click.echo(f"reading {len(paths)} file(s)", err=True)
-        triples = loader.read_triples(paths)
-        with click.progressbar(length=len(triples), label=f"loading into <{graph}> at {endpoint}",
+        click.echo(f"checking {len(paths)} file(s)", err=True)
+        total = loader.count_triples(paths)  # bad input stops here, before the engine is touched
+        with click.progressbar(length=total, label=f"loading into <{graph}> at {endpoint}",
                                file=sys.stderr, show_pos=True) as bar:
             report = loader.load(paths, into, graph=graph, kind=kind, user=user, password=password,
-                                 timeout=timeout, progress=bar.update, triples=triples)
+                                 timeout=timeout, progress=bar.update, check_first=False)
     except RdfFileError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

@@ -20,8 +20,13 @@ oxigraph   ``http://host:7878``                        ``/store``
 gsp        the Graph Store endpoint itself             as given
 =========  ==========================================  ===============================
 
-Blank nodes are local to one request, so every triple with a blank node goes
-in the first chunk (a bnode shared by two chunks would become two nodes).
+The files are read twice, as a stream, never whole into memory: first only
+parsed (a syntax error stops everything before the engine is touched, and the
+count sizes the progress bar), then sent.  Blank nodes are local to one
+request, so the triples with a blank node are held back and sent together in
+one request (a blank node split over two requests would become two nodes);
+only they are kept in memory.  Duplicates are left to the engine (a graph is a
+set).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.rdfio import parse_file
+from ecokg.rdfio import RdfFileError, format_of
 
 KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
 DEFAULT_GRAPH = "https://w3id.org/ecokg/"
@@ -86,43 +91,69 @@ def default_files(dist: str | Path | None = None) -> list[Path]:
 
 
 def read_triples(paths: Sequence[str | Path]) -> list[ox.Triple]:
-    """Every triple of the files, terms exactly as written (not through a store, which would normalise
-    some literals); quads lose their graph: everything goes into the one target graph.  Blank nodes
-    of different files stay different nodes."""
-    seen: set[ox.Triple] = set()
+    """Every distinct triple of the files, in memory (for small inputs and checks; ``load`` streams)."""
+    return sorted(set(iter_triples(paths)), key=str)
+
+
+def count_triples(paths: Sequence[str | Path]) -> int:
+    """Parse every file without keeping anything: the number of triples, or ``RdfFileError``."""
+    return sum(1 for _ in iter_triples(paths))
+
+
+def iter_triples(paths: Sequence[str | Path]) -> Iterator[ox.Triple]:
+    """The triples of the files as they are parsed, terms exactly as written (not through a store, which
+    would normalise some literals); quads lose their graph: everything goes into the one target graph.
+    Blank nodes of different files stay different nodes."""
     for path in paths:
-        fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+        yield from _parse(Path(path), rename_blank_nodes=len(paths) > 1)
 
-        def own(term):
-            return fresh.setdefault(term, ox.BlankNode()) if isinstance(term, ox.BlankNode) and len(paths) > 1 \
-                else term
 
-        for q in parse_file(path):
-            seen.add(ox.Triple(own(q.subject), q.predicate, own(q.object)))
-    return sorted(seen, key=lambda t: (not _has_bnode(t), str(t)))
+def _parse(path: Path, rename_blank_nodes: bool) -> Iterator[ox.Triple]:
+    fmt = format_of(path)
+    try:
+        if path.name.endswith(".gz"):
+            import gzip
+
+            with gzip.open(path, "rb") as fh:
+                for q in ox.parse(fh, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=rename_blank_nodes):
+                    yield ox.Triple(q.subject, q.predicate, q.object)
+        else:
+            with open(path, "rb") as fh:
+                for q in ox.parse(fh, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=rename_blank_nodes):
+                    yield ox.Triple(q.subject, q.predicate, q.object)
+    except SyntaxError as e:
+        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
+    except OSError as e:
+        raise RdfFileError(f"{path}: {e.strerror or e}") from e
 
 
 def _has_bnode(t: ox.Triple) -> bool:
     return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
 
 
-def chunks(triples: Sequence[ox.Triple], max_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[tuple[bytes, int]]:
-    """N-Triples documents of about ``max_bytes`` each, and how many triples each holds.
-
-    Triples with blank nodes all go in the first one (``read_triples`` puts them first).
-    """
+def chunks(triples: Iterable[ox.Triple], max_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[tuple[bytes, int]]:
+    """N-Triples documents of about ``max_bytes`` each, and how many triples each holds; the triples with
+    blank nodes all together in the last one, whatever its size.  At least one document (maybe empty)."""
     buf: list[bytes] = []
     size = 0
-    first = True
+    held: list[bytes] = []
+    sent = False
     for t in triples:
         line = (str(t) + " .\n").encode()
-        if buf and size + len(line) > max_bytes and not (first and _has_bnode(t)):
+        if _has_bnode(t):
+            held.append(line)
+            continue
+        if buf and size + len(line) > max_bytes:
             yield b"".join(buf), len(buf)
-            buf, size, first = [], 0, False
+            sent = True
+            buf, size = [], 0
         buf.append(line)
         size += len(line)
-    if buf or first:
+    if buf:
         yield b"".join(buf), len(buf)
+        sent = True
+    if held or not sent:
+        yield b"".join(held), len(held)
 
 
 def _session(kind: str, user: str | None, password: str | None):
@@ -148,10 +179,11 @@ def load(
     timeout: float = 300.0,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     progress: Callable[[int], None] | None = None,
-    triples: Sequence[ox.Triple] | None = None,
+    check_first: bool = True,
 ) -> LoadReport:
     """Replace ``graph`` (an IRI, or ``"default"``) at the engine with the triples of ``paths``;
-    ``progress(n)`` after each chunk."""
+    ``progress(n)`` after each chunk.  With ``check_first`` every file is parsed once before anything
+    is sent, so that bad input leaves the engine untouched."""
     import requests
 
     if graph == DEFAULT:
@@ -160,17 +192,17 @@ def load(
         ox.NamedNode(graph)  # a valid IRI, or ValueError
         params = {"graph": graph}
     endpoint = graph_store_endpoint(into, kind)
-    if triples is None:
-        triples = read_triples(paths)
+    if check_first:
+        count_triples(paths)
     session = _session(kind, user, password)
     started = time.monotonic()
-    sent = 0
+    sent = triples = 0
     try:
         if user is not None and kind == "virtuoso":
             # Take the digest challenge with an empty request, so that the uploads carry their credentials
             # from the start (a server refusing a large unauthenticated body may close the connection mid-way).
             session.head(endpoint, params=params, timeout=timeout)
-        for i, (body, count) in enumerate(chunks(triples, chunk_bytes)):
+        for i, (body, count) in enumerate(chunks(iter_triples(paths), chunk_bytes)):
             resp = session.request("PUT" if i == 0 else "POST", endpoint, params=params, data=body,
                                    headers={"Content-Type": NTRIPLES}, timeout=timeout)
             if resp.status_code >= 300:
@@ -178,13 +210,14 @@ def load(
                 hint = " (check --user/--password)" if resp.status_code in (401, 403) else ""
                 raise LoadError(f"{resp.url}: HTTP {resp.status_code} {resp.reason}{hint}: {detail}")
             sent += 1
+            triples += count
             if progress:
                 progress(count)
     except requests.RequestException as e:
         raise LoadError(f"{endpoint}: cannot reach the engine: {e}") from None
     finally:
         session.close()
-    return LoadReport(graph, endpoint, len(triples), sent, time.monotonic() - started)
+    return LoadReport(graph, endpoint, triples, sent, time.monotonic() - started)
 
 
 def iter_paths(files: Iterable[str]) -> list[Path]:
