@@ -380,3 +380,24 @@ def test_path_and_parameter_text_is_never_query_text(server):
     for lang in ['en" } #', "en'", "zh}", "<en>"]:
         r = page_get(server.url + "/id/place/kaizhou-district?lang=" + urllib.parse.quote(lang))
         assert r.status == 200 and "开州区" in r.text
+
+
+# ---------------------------------------------------------------- redirects and CORS
+
+
+def test_no_open_redirect_and_no_credentialed_cors(srv):
+    for target in (b"//evil.example/", b"//evil.example/id/place/x", b"///evil.example/", b"/\\evil.example",
+                   b"/downloads//evil.example", b"/id//evil.example", b"/static//evil.example/x.css",
+                   b"/%2f%2fevil.example", b"/id/%2f%2fevil.example"):
+        r = raw_request(srv.port, build_request(b"GET", target))
+        assert r.status in (308, 400, 404), (target, r.status)
+        location = r.headers.get("location")
+        if location:  # werkzeug's slash merging: the same host, never another
+            assert urllib.parse.urlsplit(location).netloc == "127.0.0.1", (target, location)
+            assert not urllib.parse.urlsplit(location).path.startswith("//"), (target, location)
+    for method, headers in ((b"OPTIONS", [(b"Access-Control-Request-Method", b"POST")]), (b"GET", [])):
+        r = raw_request(srv.port, build_request(method, b"/sparql?query=ASK%7B%7D",
+                                                [(b"Origin", b"http://evil.example"), (b"Cookie", b"a=b"), *headers]))
+        assert r.status in (200, 204)
+        assert "access-control-allow-credentials" not in r.headers  # public data, never with the reader's cookies
+        assert "set-cookie" not in r.headers
