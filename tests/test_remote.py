@@ -42,6 +42,7 @@ from ecokg.store import BackendTimeout, BackendUnavailable
 from ecokg.store.remote import RemoteStore, bind_values, query_form
 
 GRAPH = "https://w3id.org/ecokg/"
+ID = "https://w3id.org/ecokg/id/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 
 # Queries beyond queries/*.rq, so that parity is checked on every kind of query whatever the examples hold.
@@ -226,6 +227,16 @@ def test_the_queries_are_not_vacuous(bundled_store):
     assert canonical(bundled_store.query(QUERIES["ask-true"])) is True
     _, rows = canonical(bundled_store.query(QUERIES["labels-zh-en"]))
     assert rows, "the bundled graph has no zh labels: the parity test would prove little"
+
+
+def test_describe_gives_at_least_the_embedded_description(remote_store, bundled_store):
+    """DESCRIBE is the engine's choice (SPARQL 1.1, 16.4): Oxigraph gives the resource's own triples,
+    Virtuoso adds those pointing at it.  The common part must agree."""
+    for path in ("place/chongqing", "scheme/national-two-mountains-base"):
+        query = f"DESCRIBE <{ID}{path}>"
+        embedded = canonical(bundled_store.query(query))
+        assert embedded, path
+        assert not embedded - canonical(remote_store.query(query)), path
 
 
 def test_result_objects_are_pyoxigraph_ones(remote_store):
@@ -461,7 +472,6 @@ def test_same_answers_over_http(name, remote_server, server):
 
 # ---------------------------------------------------------------- pages and search: ecokg serve --store vs ecokg serve
 
-ID = "https://w3id.org/ecokg/id/"
 
 
 def _entities(bundled_store, per_kind: int = 3) -> list[str]:
