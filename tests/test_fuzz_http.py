@@ -322,6 +322,22 @@ def test_request_smuggling_and_broken_framing(fuzz_srv):
     assert raw_request(port, build_request(b"GET", b"/health")).status == 200
 
 
+def test_regressions_found_by_fuzzing(fuzz_srv):
+    """Each of these was a 500 or a silent misreading before."""
+    port = fuzz_srv.port
+    for target in (b"/id/place/%ff", b"/id/place/a%20b", b"/id/place/x%3Ey", b"/id/place/%ff.ttl"):
+        for accept in (b"text/html", b"text/turtle"):
+            r = raw_request(port, build_request(b"GET", target, [(b"Accept", accept)]))
+            assert r.status == 404, (target, accept, r.status)
+    for name in (b"default-graph-uri", b"named-graph-uri"):
+        for bad in (b"%20not%20an%20iri", b"a%3Eb", b"relative"):
+            r = raw_request(port, build_request(b"GET", b"/sparql?query=ASK%7B%7D&" + name + b"=" + bad))
+            assert r.status == 400 and b"must be an absolute IRI" in r.body, (name, bad, r.status, r.body)
+    r = raw_request(port, build_request(b"POST", b"/sparql", [(b"Content-Type", b"application/x-www-form-urlencoded")],
+                                        b"query=ASK%7B%7D&x=\xff\xfe"))
+    assert r.status == 400 and b"not valid UTF-8" in r.body, (r.status, r.body)
+
+
 def test_server_survived_without_a_traceback(fuzz_srv):
     """Runs last in this module: the server still answers and logged no unhandled exception."""
     r = raw_request(fuzz_srv.port, build_request(b"GET", b"/sparql?query=ASK%7B%7D",
