@@ -182,6 +182,24 @@ def test_bad_rdf_is_refused_before_anything_is_sent(oxigraph_server, tmp_path):
     assert oxigraph_server.count(graph) == 0
 
 
+def test_virtuoso_default_graph_is_refused_with_advice():
+    done = ecokg_load("--kind", "virtuoso", "--into", f"http://127.0.0.1:{free_port()}", "--graph", "default",
+                      *bundled())
+    assert done.returncode == 1 and "default-graph-uri" in done.stderr
+
+
+def test_gzipped_dump_loads(oxigraph_server, tmp_path):
+    import gzip
+
+    src = resources.ontology_files()[0]
+    gz = tmp_path / (src.name + ".gz")
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    graph = "urn:ecokg:test:gz"
+    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", graph, str(gz))
+    assert done.returncode == 0, done.stderr
+    assert oxigraph_server.count(graph) == len(loader.read_triples([src])) > 0
+
+
 def test_bad_graph_iri_is_refused(oxigraph_server):
     done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", "not an iri", *bundled())
     assert done.returncode == 1 and "error:" in done.stderr

@@ -187,6 +187,9 @@ def load(
     import requests
 
     if graph == DEFAULT:
+        if kind == "virtuoso":
+            raise ValueError("Virtuoso has no default graph of its own (it queries the union of its graphs): "
+                             "load into a named graph and serve with --store '...sparql?default-graph-uri=IRI'")
         params = {"default": ""}  # the protocol's ?default: the store's default graph
     else:
         ox.NamedNode(graph)  # a valid IRI, or ValueError
