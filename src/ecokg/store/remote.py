@@ -89,12 +89,22 @@ def query_form(sparql: str) -> str:
     return _analyse(sparql)[0]
 
 
-@lru_cache(maxsize=512)
 def _analyse(sparql: str) -> tuple[str, bool]:
     """The query form, and whether the query names its own dataset (FROM / FROM NAMED).
 
-    Cached: the pages and search send the same few query texts again and again (with other bindings).
+    Cached for short texts: the pages and search send the same few queries again and again (with other
+    bindings); long ones (users' queries may be up to --max-body) are not kept.
     """
+    if len(sparql) <= _CACHED_TEXT:
+        return _analyse_cached(sparql)
+    return _off_stack(_parse_form, sparql)
+
+
+_CACHED_TEXT = 16_384
+
+
+@lru_cache(maxsize=512)
+def _analyse_cached(sparql: str) -> tuple[str, bool]:
     return _off_stack(_parse_form, sparql)
 
 
@@ -173,10 +183,15 @@ def values_block(substitutions: Mapping[str, Term]) -> str:
 
 def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
     """The query with ``substitutions`` bound at the start of its WHERE group (see the module docstring)."""
-    return _binder(sparql)(values_block(substitutions))
+    binder = _binder_cached(sparql) if len(sparql) <= _CACHED_TEXT else _binder(sparql)
+    return binder(values_block(substitutions))
 
 
 @lru_cache(maxsize=512)
+def _binder_cached(q: str):
+    return _binder(q)
+
+
 def _binder(q: str):
     """A function putting a bindings block into the query ``q`` (where depends only on ``q``: cached)."""
     kind, m = _off_stack(_insertion_point, q)
