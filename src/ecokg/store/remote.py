@@ -8,7 +8,8 @@ back as pyoxigraph objects, exactly like the embedded store's:
 * CONSTRUCT/DESCRIBE are requested as N-Triples, parsed with
   ``pyoxigraph.parse`` and handed out as a real ``QueryTriples`` (pyoxigraph has
   no public constructor for it, so the triples pass through a throw-away
-  in-memory store and ``CONSTRUCT WHERE { ?s ?p ?o }``).
+  in-memory store and ``CONSTRUCT WHERE { ?s ?p ?o }``, which also writes
+  literals the way the embedded store does, e.g. xsd:positiveInteger as xsd:integer).
 
 Bound values (``substitutions``) never reach the engine as pasted text: each
 becomes ``BIND(term AS ?var)`` with the term serialised by pyoxigraph
