@@ -110,7 +110,7 @@ def acceptable(reply: RawReply, method: bytes = b"GET") -> str | None:
     if reply.status is None:
         return f"no HTTP answer at all: {reply.raw[:200]!r}"
     if reply.status >= 500:
-        if reply.status in (503, 504) and ("time limit" in reply.text or "in time" in reply.text):
+        if reply.status in (503, 504) and any(m in reply.text for m in ("time limit", "in time", "memory limit")):
             return None
         return f"{reply.status}: {reply.text[:300]}"
     if 400 <= reply.status < 500 and method.upper() != b"HEAD" and not reply.body.strip():

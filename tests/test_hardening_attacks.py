@@ -111,7 +111,8 @@ def test_hostile_query_is_stopped(attack_srv, name):
     t.join()
     status, body, complete = result["reply"]
     assert status == 503, (name, status, body[:300])
-    assert f"time limit of {TIMEOUT} s".encode() in body
+    # stopped by the time limit, or sooner by the memory limit (--max-memory, 1024 MiB by default)
+    assert f"time limit of {TIMEOUT} s".encode() in body or b"memory limit of 1024 MiB" in body, body[:300]
     time.sleep(0.3)
     gone = [pid for pid in seen if cpu_ticks(pid) is None]
     assert gone, f"{name}: no query process was killed (seen: {sorted(seen)})"
@@ -192,3 +193,29 @@ def test_attacks_left_no_unhandled_error(attack_srv):
     from hardening_tools import unexpected_errors
 
     assert not unexpected_errors(attack_srv.log()), unexpected_errors(attack_srv.log())
+
+
+MEMORY_BOMBS = {
+    "a string of every pair": "SELECT (STRLEN(GROUP_CONCAT(CONCAT(STR(?c), STR(?f)))) AS ?n) "
+                              "WHERE { ?a ?b ?c . ?d ?e ?f }",
+    "sorting every pair": "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1",
+}
+
+
+@pytest.fixture(scope="module")
+def memory_srv(start_server):
+    return start_server("--timeout", "30", "--max-memory", "200", "--workers", "1")
+
+
+@pytest.mark.parametrize("name", list(MEMORY_BOMBS))
+def test_memory_bomb_is_stopped_at_the_memory_limit(memory_srv, name):
+    """Without the limit these grow a query process by gigabytes before any time limit; with
+    --max-memory 200 they are stopped at 200 MiB, answered 503, and a fresh query process takes over."""
+    status, body, complete = send(memory_srv.url, MEMORY_BOMBS[name])
+    assert status == 503 and b"memory limit of 200 MiB" in body, (status, body[:300])
+    for _ in range(3):
+        status, body, complete = send(memory_srv.url, "ASK { ?s a <https://w3id.org/ecokg/ontology#Designation> }")
+        assert status == 200 and b"true" in body
+    status, body, complete = send(memory_srv.url, "SELECT ?c WHERE { ?a ?b ?c } LIMIT 3000",
+                                  accept="text/tab-separated-values")
+    assert status == 200 and complete and len(body.splitlines()) == 3001  # ordinary work fits in the limit

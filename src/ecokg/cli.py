@@ -39,8 +39,8 @@ def main() -> None:
 
 
 @main.command()
-@setting_options("host", "port", "workers", "timeout", "max_body", "max_rows", "data", "store_path", "store",
-                 "validate", "base_uri", "dist", "log_level")
+@setting_options("host", "port", "workers", "timeout", "max_body", "max_memory", "max_rows", "data", "store_path",
+                 "store", "validate", "base_uri", "dist", "log_level")
 def serve(**params) -> None:
     """Serve the SPARQL endpoint and the linked-data pages.
 
@@ -124,7 +124,7 @@ def build(out: str | None, **params) -> None:
 @click.option("--format", "-f", "fmt", default=None,
               type=click.Choice(["json", "csv", "tsv", "xml", "ttl", "nt", "jsonld", "rdfxml", "trig", "nq"]),
               help="Result format [default: tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE]")
-@setting_options("data", "store_path", "store", "timeout", "max_rows")
+@setting_options("data", "store_path", "store", "timeout", "max_memory", "max_rows")
 def query(query: str, fmt: str | None, **params) -> None:
     """Run a SPARQL query (QUERY text, a FILE, or - for standard input) against the bundled or --data graph.
 

@@ -56,6 +56,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, "Number of server worker processes.", int),
     Setting("timeout", 10.0, "Query time limit in seconds; a query past it is stopped and answered 503.", float),
     Setting("max_body", 1_000_000, "Largest request body accepted, in bytes (larger gets 413).", int),
+    Setting("max_memory", 1024,
+            "Memory one query may allocate, in MiB (in its query process, beyond the data already loaded); "
+            "a query past it is stopped and answered 503. Empty: no limit.", _optional_int),
     Setting("max_rows", None,
             "Largest number of result rows a SPARQL query returns; when reached the response says so "
             "in the `X-ECOKG-Truncated` header. Empty: no cap.", _optional_int),
@@ -83,6 +86,7 @@ class Settings:
     workers: int = 2
     timeout: float = 10.0
     max_body: int = 1_000_000
+    max_memory: int | None = 1024
     max_rows: int | None = None
     data: tuple[str, ...] = field(default_factory=tuple)
     store_path: str | None = None

@@ -56,7 +56,8 @@ def run_query(query: str, settings: Settings, fmt_name: str | None, out: BinaryI
                 f"--format {fmt_name} does not fit a query of form {form}; use one of: "
                 + ", ".join(f.name for f in formats_for(form)), 2) from None
         store = open_store(settings)
-        service = SparqlService(store, timeout=settings.timeout, max_rows=settings.max_rows)
+        service = SparqlService(store, timeout=settings.timeout, max_rows=settings.max_rows,
+                                max_memory=settings.max_memory)
         try:
             _, results = service.start(query, fmt)
             for chunk in results.chunks:

@@ -48,6 +48,18 @@ class QueryTimeout(Exception):
         self.timeout = timeout
 
 
+class QueryTooLarge(QueryTimeout):
+    """The query needed more memory than the limit and was stopped (answered like a timeout: 503)."""
+
+    def __init__(self, limit_mib: int):
+        Exception.__init__(
+            self, f"the query needed more than the memory limit of {limit_mib} MiB and was stopped; "
+            "make it more selective (add patterns, LIMIT) or run it on your own copy of the data "
+            "(`ecokg serve --data FILE --max-memory N`)")
+        self.timeout = None
+        self.limit = limit_mib
+
+
 class QueryFailed(Exception):
     """The engine refused or failed the query.  ``syntax``: a malformed query; ``client``: a query the engine
     cannot evaluate (both HTTP 400); neither: the engine failed (HTTP 500)."""
@@ -200,6 +212,26 @@ def _isolate() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+MEMORY_EXIT = 86  # the exit status of a query process that ran out of its memory limit in Python code
+
+
+def _limit_memory(mib: int | None) -> None:
+    """Cap the query process's data segment (heap and anonymous mappings, where the engine's allocations go)
+    at what it holds now plus ``mib`` MiB.  An engine allocation past it aborts the process; the parent
+    reports the query as too large (``QueryTooLarge``) and starts a fresh process."""
+    if not mib:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/status") as f:
+            held_kib = next(int(line.split()[1]) for line in f if line.startswith("VmData:"))
+        limit = (held_kib + mib * 1024) * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (OSError, ValueError, StopIteration, ImportError):  # pragma: no cover - not Linux
+        pass
+
+
 class _PipeSink:
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -225,11 +257,12 @@ class _PipeSink:
         self.buf.clear()
 
 
-def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int) -> None:
+def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int, max_memory: int | None = None) -> None:
     _isolate()
     if os.getppid() != parent:  # the parent died before prctl took effect
         return
     store = open_store()
+    _limit_memory(max_memory)
     while True:
         try:
             job = conn.recv()
@@ -239,6 +272,8 @@ def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int) 
         try:
             evaluate(store, job, sink)
             sink.send(last=True)
+        except MemoryError:  # past the memory limit in Python code: this process is spent
+            os._exit(MEMORY_EXIT)
         except BaseException as e:  # noqa: BLE001 - reported to the parent
             err = _failure(e)
             conn.send(("error", (type(err).__name__, str(err), getattr(err, "syntax", False),
@@ -248,9 +283,10 @@ def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int) 
 class ProcessExecutor(Executor):
     """Queries run in one child process per serving process; see the module docstring."""
 
-    def __init__(self, open_store: Callable[[], Store], timeout: float):
+    def __init__(self, open_store: Callable[[], Store], timeout: float, max_memory: int | None = None):
         self._open_store = open_store
         self.timeout = timeout
+        self.max_memory = max_memory  # MiB a query may allocate in the child; None: no limit
         self._pid: int | None = None
         self._conn: Connection | None = None
         self._owner: int | None = None
@@ -270,7 +306,7 @@ class ProcessExecutor(Executor):
             code = 0
             try:
                 parent_conn.close()
-                _child_main(child_conn, self._open_store, parent)
+                _child_main(child_conn, self._open_store, parent, self.max_memory)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -285,15 +321,16 @@ class ProcessExecutor(Executor):
         return self._conn
 
     def _kill(self) -> None:
-        if self._owner == os.getpid() and self._pid:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                os.waitpid(self._pid, 0)
-            except ChildProcessError:
-                pass
+        if self._owner == os.getpid():
+            if self._pid:
+                try:
+                    os.kill(self._pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                try:
+                    os.waitpid(self._pid, 0)
+                except ChildProcessError:
+                    pass
             if self._conn is not None:
                 self._conn.close()
         self._pid = self._conn = None
@@ -315,7 +352,24 @@ class ProcessExecutor(Executor):
         try:
             return conn.recv()
         except (EOFError, OSError) as e:
+            if self._ran_out_of_memory():
+                log.warning("query stopped: it needed more than %s MiB", self.max_memory)
+                raise QueryTooLarge(self.max_memory) from None
             raise StoreError(f"the query process ended unexpectedly ({e or 'no answer'})") from None
+
+    def _ran_out_of_memory(self) -> bool:
+        """Whether the query process (which ended) died of its memory limit: the engine aborts on a failed
+        allocation (SIGABRT), Python code exits with MEMORY_EXIT."""
+        if not self.max_memory or not self._pid or self._owner != os.getpid():
+            return False
+        try:
+            pid, status = os.waitpid(self._pid, 0)
+        except ChildProcessError:
+            return False
+        self._pid = None  # reaped: nothing left to kill
+        if os.WIFSIGNALED(status):
+            return os.WTERMSIG(status) == signal.SIGABRT
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == MEMORY_EXIT
 
     def run(self, job: Job) -> Results:
         conn = self._ensure()

@@ -40,7 +40,7 @@ def error_answer(status: int, message: str, headers: dict[str, str] | None = Non
                   dict(headers or {}))
 
 
-def make_executor(store: Store, timeout: float) -> Executor:
+def make_executor(store: Store, timeout: float, max_memory: int | None = None) -> Executor:
     """A killable child process for the embedded engine; in-process for a remote one (its HTTP timeout rules)."""
     from ecokg.store.embedded import EmbeddedStore
 
@@ -51,18 +51,19 @@ def make_executor(store: Store, timeout: float) -> Executor:
             def reopen() -> Store:
                 return EmbeddedStore.open_read_only(path)
 
-            return ProcessExecutor(reopen, timeout)
-        return ProcessExecutor(lambda: store, timeout)
+            return ProcessExecutor(reopen, timeout, max_memory)
+        return ProcessExecutor(lambda: store, timeout, max_memory)
     return DirectExecutor(store)
 
 
 class SparqlService:
     def __init__(self, store: Store, *, timeout: float, max_rows: int | None = None,
-                 executor: Executor | None = None):
+                 executor: Executor | None = None, max_memory: int | None = None):
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
-        self.executor = executor or make_executor(store, timeout)
+        self.max_memory = max_memory
+        self.executor = executor or make_executor(store, timeout, max_memory)
 
     def start(self, query: str, fmt: Format | None = None, *, format_param: str | tuple[str, ...] | None = None,
               accept=None, default_graph: tuple[str, ...] | None = None,

@@ -28,7 +28,8 @@ HTML = "text/html"
 def _setup(state) -> None:
     c = state.app.extensions["ecokg"]
     state.app.extensions[EXTENSION] = SparqlService(c.store, timeout=c.settings.timeout,
-                                                    max_rows=c.settings.max_rows)
+                                                    max_rows=c.settings.max_rows,
+                                                    max_memory=c.settings.max_memory)
 
 
 def sparql_service() -> SparqlService:
