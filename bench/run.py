@@ -212,7 +212,7 @@ def measure_sizes(data: Path, store_dir: Path, out: Path, scale: str, args) -> d
         except Exception as e:  # noqa: BLE001
             size[label + "_s"] = f"error: {str(e)[:300]}"
         log(f"  {label}: {size[label + '_s']}")
-    if ecokg_has("validate") and args.validate_timeout > 0:
+    if args.validate_timeout > 0 and ecokg_has("validate"):
         secs, rss, rc = peers.run_measured([sys.executable, "-m", "ecokg", "validate", str(data)],
                                            out / f"validate-{scale}.log", timeout=args.validate_timeout)
         size["validate_s"] = secs if rc in (0, 1) else f"did not finish in {args.validate_timeout:.0f} s" \
@@ -266,6 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--build-timeout", type=float, default=900)
     r.add_argument("--force-rdflib", action="store_true",
                    help="run rdflib-endpoint at every scale (one client only above 100k)")
+    r.add_argument("--merge", action="store_true",
+                   help="add the figures to bench/out/results-SCALE.json instead of replacing it")
     r.add_argument("--out", default=str(OUT))
     p = sub.add_parser("report", help="print markdown tables from results files")
     p.add_argument("files", nargs="+")
@@ -282,6 +284,12 @@ def main(argv: list[str] | None = None) -> None:
         for scale in args.scales:
             results = run_scale(args, scale)
             path = Path(args.out) / f"results-{scale}.json"
+            if args.merge and path.exists():  # add these figures to an earlier run's (e.g. the long extras)
+                earlier = json.loads(path.read_text())
+                earlier["peers"].update(results["peers"])
+                earlier["size"].update({k: v for k, v in results["size"].items() if v != "not measured"})
+                earlier["command"] += " ; " + results["command"]
+                results = earlier
             path.write_text(json.dumps(results, indent=1, default=str) + "\n")
             print(render([results]))
             log(f"saved {path}")
