@@ -82,6 +82,10 @@ def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: li
         st = load.run(endpoint, queries, c, max_requests * len(queries), seconds * 2)
         res["mix"][str(c)] = st.as_dict()
         log(f"  {name:16} c={c:<2} mix {st.throughput:8.1f} req/s  (n={st.n}, errors={st.errors})")
+    res["fresh"] = {}  # one client, a query text never seen before on every request
+    for q in queries:
+        if not isinstance(res["rows"].get(q.name), str):
+            res["fresh"][q.name] = load.run(endpoint, [q], 1, max_requests, seconds, fresh=True).as_dict()
     return res
 
 
