@@ -219,3 +219,19 @@ def test_memory_bomb_is_stopped_at_the_memory_limit(memory_srv, name):
     status, body, complete = send(memory_srv.url, "SELECT ?c WHERE { ?a ?b ?c } LIMIT 3000",
                                   accept="text/tab-separated-values")
     assert status == 200 and complete and len(body.splitlines()) == 3001  # ordinary work fits in the limit
+
+
+def test_query_command_has_the_same_limits():
+    import subprocess
+    import sys
+
+    def ecokg_query(*args, input=None):
+        return subprocess.run([sys.executable, "-m", "ecokg", "query", *args], capture_output=True, text=True,
+                              timeout=120, input=input)
+
+    r = ecokg_query(MEMORY_BOMBS["a string of every pair"], "--max-memory", "150", "--timeout", "60")
+    assert r.returncode == 1 and "memory limit of 150 MiB" in r.stderr, (r.returncode, r.stderr[-500:])
+    r = ecokg_query(CARTESIAN, "--timeout", "1")
+    assert r.returncode == 1 and "time limit of 1 s" in r.stderr, (r.returncode, r.stderr[-500:])
+    r = ecokg_query("-", "--timeout", "1", input=PARSER_BOMBS["40,000 VALUES rows"])  # too long for an argument
+    assert r.returncode == 1 and "time limit of 1 s" in r.stderr, (r.returncode, r.stderr[-500:])
