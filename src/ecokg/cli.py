@@ -120,34 +120,6 @@ def build(out: str | None, **params) -> None:
 
 
 @main.command()
-@click.argument("query")
-@click.option("--format", "-f", "fmt", default=None,
-              type=click.Choice(["json", "csv", "tsv", "xml", "ttl", "nt", "jsonld", "rdfxml", "trig", "nq"]),
-              help="Result format [default: tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE]")
-@setting_options("data", "store_path", "store", "timeout", "max_memory", "max_rows")
-def query(query: str, fmt: str | None, **params) -> None:
-    """Run a SPARQL query (QUERY text, a FILE, or - for standard input) against the bundled or --data graph.
-
-    Read-only like the endpoint: updates, SERVICE and LOAD are refused. Exit status: 0 results written,
-    1 query refused or failed, 2 bad usage or data file.
-    """
-    from ecokg.rdfio import RdfFileError
-    from ecokg.sparql.cli import QueryCommandError, read_query, run_query
-
-    settings = settings_from(**params)
-    try:
-        truncated = run_query(read_query(query), settings, fmt, sys.stdout.buffer)
-    except QueryCommandError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(e.exit_code)
-    except RdfFileError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    if truncated:
-        click.echo(f"warning: results cut at --max-rows {settings.max_rows}", err=True)
-
-
-@main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=str))
 @click.option("--into", required=True, metavar="URL",
               help="The triple store: Virtuoso http://host:8890, Fuseki http://host:3030/DATASET, "
@@ -190,3 +162,31 @@ def load(files: tuple[str, ...], into: str, graph: str, kind: str, user: str | N
         sys.exit(1)
     click.echo(f"loaded {report.triples} triples into <{report.graph}> at {report.endpoint} "
                f"in {report.requests} request(s), {report.seconds:.2f} s")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "-f", "fmt", default=None,
+              type=click.Choice(["json", "csv", "tsv", "xml", "ttl", "nt", "jsonld", "rdfxml", "trig", "nq"]),
+              help="Result format [default: tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE]")
+@setting_options("data", "store_path", "store", "timeout", "max_memory", "max_rows")
+def query(query: str, fmt: str | None, **params) -> None:
+    """Run a SPARQL query (QUERY text, a FILE, or - for standard input) against the bundled or --data graph.
+
+    Read-only like the endpoint: updates, SERVICE and LOAD are refused. Exit status: 0 results written,
+    1 query refused or failed, 2 bad usage or data file.
+    """
+    from ecokg.rdfio import RdfFileError
+    from ecokg.sparql.cli import QueryCommandError, read_query, run_query
+
+    settings = settings_from(**params)
+    try:
+        truncated = run_query(read_query(query), settings, fmt, sys.stdout.buffer)
+    except QueryCommandError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except RdfFileError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if truncated:
+        click.echo(f"warning: results cut at --max-rows {settings.max_rows}", err=True)
