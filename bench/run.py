@@ -275,6 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--out", default=str(OUT))
     p = sub.add_parser("report", help="print markdown tables from results files")
     p.add_argument("files", nargs="+")
+    p.add_argument("--readme", help="write the tables between the <!-- results --> and <!-- targets --> markers "
+                                    "of this file (bench/README.md) instead of printing them")
     args = ap.parse_args(argv)
 
     if args.cmd == "generate":
@@ -303,8 +305,17 @@ def main(argv: list[str] | None = None) -> None:
         from bench.report import render_targets
 
         results = [json.loads(Path(f).read_text()) for f in args.files]
-        print(render(results))
-        print(render_targets(results))
+        if args.readme:  # rewrite the marked part of bench/README.md
+            readme = Path(args.readme)
+            text = readme.read_text(encoding="utf-8")
+            for marker, body in (("results", render(results)), ("targets", render_targets(results))):
+                head, rest = text.split(f"<!-- {marker} -->", 1)
+                _, tail = rest.split(f"<!-- /{marker} -->", 1)
+                text = f"{head}<!-- {marker} -->\n{body}\n<!-- /{marker} -->{tail}"
+            readme.write_text(text, encoding="utf-8")
+        else:
+            print(render(results))
+            print(render_targets(results))
 
 
 if __name__ == "__main__":
