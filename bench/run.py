@@ -89,7 +89,7 @@ def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: li
     return res
 
 
-def page_latency(url: str, paths: list[str], seconds: float, max_requests: int, warmup: int = 4) -> dict:
+def page_latency(url: str, paths: list[str], seconds: float, max_requests: int, warmup: int = 3) -> dict:
     """Entity pages asked for as HTML by one client: the first ``warmup`` requests (each server worker's first
     page builds its label index) are reported apart as ``cold_ms``; median/p95 are of the requests after them."""
     import http.client
