@@ -48,40 +48,16 @@ import pyoxigraph as ox
 from ecokg import resources
 from ecokg.rdfio import parse_file
 from ecokg.settings import DEFAULT_BASE_URI
-from ecokg.validate import ENTITY_NS, Report, validate
+from ecokg.namespaces import ECO, ENTITY_NS, serialization_prefixes
+from ecokg.validate import Report, validate
 from ecokg import void as voidmod
 
-ECO = "https://w3id.org/ecokg/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCT_SOURCE = "http://purl.org/dc/terms/source"
 DCT_ISSUED = "http://purl.org/dc/terms/issued"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 
-PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "sosa": "http://www.w3.org/ns/sosa/",
-    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
-    "eco": ECO,
-    # one prefix per kind of entity keeps local names free of escapes (place:kaizhou-district)
-    "place": ENTITY_NS + "place/",
-    "scheme": ENTITY_NS + "scheme/",
-    "batch": ENTITY_NS + "batch/",
-    "designation": ENTITY_NS + "designation/",
-    "practice": ENTITY_NS + "practice/",
-    "indicator": ENTITY_NS + "indicator/",
-    "observation": ENTITY_NS + "observation/",
-    "claim": ENTITY_NS + "claim/",
-    "source": ENTITY_NS + "source/",
-    "agent": ENTITY_NS + "org/",
-}
+PREFIXES = serialization_prefixes()
 
 # name, format, media type (IANA), title
 DUMPS = (

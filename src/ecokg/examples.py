@@ -16,23 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecokg import resources
+from ecokg.namespaces import prefixes
 
-# The prefixes of docs/model.md, in the order the query page lists them.
-PREFIXES: dict[str, str] = {
-    "eco": "https://w3id.org/ecokg/ontology#",
-    "ecoid": "https://w3id.org/ecokg/id/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "sosa": "http://www.w3.org/ns/sosa/",
-    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
-}
+# The prefixes the query page preloads (docs/model.md).
+PREFIXES: dict[str, str] = prefixes()
 
 _HEADER = re.compile(r"^#\s*(?P<key>[A-Za-z]+)(?:@(?P<lang>[A-Za-z-]+))?\s*:\s*(?P<value>.*?)\s*$")
 

@@ -26,26 +26,11 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ecokg import resources
+from ecokg.namespaces import ENTITY_NS, SH as SH_NS, prefixes
 from ecokg.rdfio import RdfFileError, parse_file
 
-ENTITY_NS = "https://w3id.org/ecokg/id/"
 
-_PREFIXES = {
-    "eco": "https://w3id.org/ecokg/ontology#",
-    "ecoid": ENTITY_NS,
-    "ecosh": "https://w3id.org/ecokg/shapes#",
-    "sh": str(SH),
-    "rdf": str(RDF),
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "sosa": "http://www.w3.org/ns/sosa/",
-    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
-}
+_PREFIXES = {**prefixes(), "ecosh": "https://w3id.org/ecokg/shapes#", "sh": SH_NS}
 
 
 def short(term) -> str:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import LANGS, Names
 from ecokg.services.uris import is_web_iri
-from ecokg.services.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
+from ecokg.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 NAME_PROPS = {RDFS + "label"}
 DESCRIPTION_PROPS = (DCTERMS + "description", SKOS + "definition", RDFS + "comment")

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 import pyoxigraph as ox
 
 from ecokg.services.labels import LabelIndex
-from ecokg.services.namespaces import XSD, compact, sparql_prologue
+from ecokg.namespaces import XSD, compact, sparql_prologue
 from ecokg.services.uris import UriSpace, is_web_iri
 from ecokg.store import Store
 

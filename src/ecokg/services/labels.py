@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ecokg.services.namespaces import DCTERMS, RDFS, SKOS, local_name
+from ecokg.namespaces import DCTERMS, RDFS, SKOS, local_name
 from ecokg.store import Store
 
 LANGS = ("zh", "en")

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import Names
-from ecokg.services.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
+from ecokg.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
 
 CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
 PROPERTY_TYPES = {OWL + "ObjectProperty": "object", OWL + "DatatypeProperty": "datatype",

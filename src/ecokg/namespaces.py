@@ -1,6 +1,8 @@
-"""The vocabularies the pages read, as plain IRI strings."""
+"""The vocabularies ecokg reads and writes, as plain IRI strings, and the prefixes for them (one place)."""
 
 from __future__ import annotations
+
+from ecokg.settings import DEFAULT_BASE_URI
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -19,16 +21,28 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 VANN = "http://purl.org/vocab/vann/"
 
 
-def eco_ns(base_uri: str) -> str:
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def eco_ns(base_uri: str = DEFAULT_BASE_URI) -> str:
     """The ontology namespace for a base (``https://w3id.org/ecokg/ontology#``)."""
     return base_uri + "ontology#"
 
 
-def prefixes(base_uri: str) -> dict[str, str]:
+def entity_ns(base_uri: str = DEFAULT_BASE_URI) -> str:
+    """Where every entity lives (``https://w3id.org/ecokg/id/``)."""
+    return base_uri + "id/"
+
+
+ECO = eco_ns()
+ENTITY_NS = entity_ns()
+
+
+def prefixes(base_uri: str = DEFAULT_BASE_URI) -> dict[str, str]:
     """Prefixes for serialisations and compact names."""
     return {
         "eco": eco_ns(base_uri),
-        "ecoid": base_uri + "id/",
+        "ecoid": entity_ns(base_uri),
         "rdf": RDF,
         "rdfs": RDFS,
         "owl": OWL,
@@ -50,12 +64,16 @@ ENTITY_KINDS = ("place", "scheme", "batch", "designation", "practice", "indicato
                 "source", "org")
 
 
-def serialization_prefixes(base_uri: str) -> dict[str, str]:
+# the prefix of each kind of entity where its name is taken (``org:`` is the W3C vocabulary)
+_KIND_PREFIX = {"org": "agent"}
+
+
+def serialization_prefixes(base_uri: str = DEFAULT_BASE_URI) -> dict[str, str]:
     """For Turtle and RDF/XML: one prefix per kind of entity keeps local names free of escapes
     (``place:kaizhou-district`` rather than ``ecoid:place\\/kaizhou-district``)."""
     out = {k: v for k, v in prefixes(base_uri).items() if k != "ecoid"}
     for kind in ENTITY_KINDS:
-        out.setdefault("src" if kind == "source" else kind, f"{base_uri}id/{kind}/")
+        out.setdefault(_KIND_PREFIX.get(kind, kind), f"{entity_ns(base_uri)}{kind}/")
     return out
 
 
