@@ -19,7 +19,7 @@ from ecokg import resources
 from ecokg.namespaces import prefixes
 
 # The prefixes the query page preloads (docs/model.md).
-PREFIXES: dict[str, str] = prefixes()
+PREFIXES: dict[str, str] = {k: v for k, v in prefixes().items() if k not in ("void", "dcat", "vann")}
 
 _HEADER = re.compile(r"^#\s*(?P<key>[A-Za-z]+)(?:@(?P<lang>[A-Za-z-]+))?\s*:\s*(?P<value>.*?)\s*$")
 
