@@ -28,7 +28,6 @@ import argparse
 import collections
 import csv
 import io
-import os
 import socket
 import subprocess
 import sys
@@ -257,7 +256,7 @@ def run_query_test(server: Server, g: rdflib.Graph, t: URIRef) -> tuple[bool, st
     try:
         c = classify(sent)
         form, has_from = c.form, bool(c.from_graphs or c.from_named)
-    except QueryRejected as e:
+    except QueryRejected:
         form, has_from = "SELECT", False
     if not has_from:
         params += [("default-graph-uri", d) for d in (data or ["urn:x-ecokg-test:empty"])]

@@ -25,6 +25,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class SilentListener:
+    """A socket on 127.0.0.1 that nothing may connect to: ``connections()`` counts who did."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def connections(self) -> int:
+        n = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (socket.timeout, BlockingIOError):
+                return n
+            conn.close()
+            n += 1
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 class RunningServer:
     """An ``ecokg serve`` process on a free loopback port."""
 

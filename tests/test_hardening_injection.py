@@ -13,7 +13,6 @@ tries to break out of a SPARQL query.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import urllib.parse
@@ -23,36 +22,15 @@ import pytest
 
 from hardening_tools import build_request, raw_request
 from pagetools import get as page_get
+from conftest import SilentListener
 from sparql_http import DATA_TRIG, get, post_direct, post_form
-
-
-class Listener:
-    """A socket on 127.0.0.1 that must never be connected to: ``connections()`` counts who did."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.3)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def connections(self) -> int:
-        n = 0
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except (socket.timeout, BlockingIOError):
-                return n
-            conn.close()
-            n += 1
 
 
 @pytest.fixture(scope="module")
 def listener():
-    listen = Listener()
+    listen = SilentListener()
     yield listen
-    listen.sock.close()
+    listen.close()
 
 
 @pytest.fixture(scope="module")

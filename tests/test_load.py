@@ -16,7 +16,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from conftest import free_port

@@ -10,7 +10,8 @@ import urllib.parse
 
 import pytest
 
-from sparql_http import DATA_TRIG, get, post_direct, post_form, request
+from conftest import SilentListener
+from sparql_http import DATA_TRIG, get, post_direct, post_form
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 
@@ -94,32 +95,11 @@ def test_timeout_stops_the_query_and_others_are_served(slow_srv):
         assert get(slow_srv.url, "SELECT ?s WHERE { ?s ?p \"7\" }").status == 200
 
 
-class Listener:
-    """A socket on 127.0.0.1 that records every connection made to it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.5)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def connections(self) -> int:
-        n = 0
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except (socket.timeout, BlockingIOError):
-                return n
-            conn.close()
-            n += 1
-
-
 @pytest.fixture()
 def listener():
-    listen = Listener()
+    listen = SilentListener()
     yield listen
-    listen.sock.close()
+    listen.close()
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, SH
 
 from ecokg import resources
 from ecokg.namespaces import ENTITY_NS, SH as SH_NS, prefixes
-from ecokg.rdfio import RdfFileError, parse_file
+from ecokg.rdfio import parse_file
 
 
 _PREFIXES = {**prefixes(), "ecosh": "https://w3id.org/ecokg/shapes#", "sh": SH_NS}
