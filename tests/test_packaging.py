@@ -1,0 +1,71 @@
+"""The wheel carries the ontology, shapes, data, queries and YASGUI: `ecokg` works from it in any folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, RunningServer
+
+
+@pytest.fixture(scope="module")
+def wheel_install(tmp_path_factory) -> Path:
+    """The project's wheel, built by pip as a user would, unpacked into a folder of its own (no dependencies:
+    those of this environment serve)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+                   check=True, timeout=600)
+    wheels = list(out.glob("ecokg-*.whl"))
+    assert len(wheels) == 1, wheels
+    target = tmp_path_factory.mktemp("site")
+    with zipfile.ZipFile(wheels[0]) as zf:
+        names = zf.namelist()
+        zf.extractall(target)
+    for needed in ("ecokg/_bundled/ontology/ecokg.ttl", "ecokg/_bundled/shapes/ecokg-shapes.ttl",
+                   "ecokg/_bundled/data/places.ttl", "ecokg/static/vendor/yasgui/yasgui.min.js"):
+        assert needed in names, f"the wheel lacks {needed}"
+    assert any(n.startswith("ecokg/_bundled/queries/") and n.endswith(".rq") for n in names)
+    return target
+
+
+def _run(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([sys.executable, "-m", "ecokg", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_wheel_reads_its_own_bundled_files(wheel_install, tmp_path):
+    out = subprocess.run([sys.executable, "-c", "import ecokg.resources as r; print(r.data_dir())"], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(wheel_install)}, capture_output=True, text=True,
+                         check=True)
+    assert Path(out.stdout.strip()) == wheel_install / "ecokg" / "_bundled" / "data"
+
+
+def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_path):
+    assert _run(["validate"], wheel_install, tmp_path).returncode == 0
+    built = _run(["build", "--out", str(tmp_path / "out")], wheel_install, tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "out" / "ecokg.ttl").stat().st_size > 0
+    assert (tmp_path / "out" / "void.ttl").is_file()
+
+
+def test_serve_from_the_wheel(wheel_install, tmp_path):
+    srv = RunningServer([], env={"PYTHONPATH": str(wheel_install)})
+    try:
+        with urllib.request.urlopen(srv.url + "/health") as r:
+            assert json.load(r)["status"] == "ok"
+        req = urllib.request.Request(srv.url + "/id/place/kaizhou-district", headers={"Accept": "text/html"})
+        with urllib.request.urlopen(req) as r:
+            page = r.read().decode()
+        assert "开州区" in page and "Kaizhou" in page
+        with urllib.request.urlopen(srv.url + "/static/vendor/yasgui/yasgui.min.js") as r:
+            assert r.status == 200 and len(r.read()) > 100_000
+    finally:
+        srv.stop()
