@@ -163,3 +163,46 @@ def test_bundled_examples_are_well_formed_read_only_queries():
         assert ex.title and ex.title_zh, f"{ex.name}: needs '# title:' and '# title@zh:'"
         classify(ex.query)  # parses, and is read-only
     assert PREFIXES["eco"] == "https://w3id.org/ecokg/ontology#"
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+    "select * where { service <http://127.0.0.1:1/> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\U00000053\\u0045RVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u005Cu0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
+    "SELECT * FROM <http://127.0.0.1:1/g> WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { ?s <http://example.org/from> ?o }",
+    "INSERT DATA { <a:b> <a:b> <a:b> }",
+    "LOAD <http://127.0.0.1:1/x.ttl>",
+    "CLEAR ALL",
+])
+def test_words_only_the_full_parser_may_judge(text):
+    from ecokg.sparql.classify import needs_full_parse
+
+    assert needs_full_parse(text)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p ?o } LIMIT 3",
+    "ASK { ?s a ?t }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "DESCRIBE <https://w3id.org/ecokg/id/place/kaizhou-district>",
+])
+def test_plain_queries_go_to_the_engine(text):
+    from ecokg.sparql.classify import needs_full_parse
+
+    assert not needs_full_parse(text)
+
+
+@pytest.mark.parametrize("text,form", [
+    ("SELECT * WHERE { ?s ?p ?o }", b"SELECT"),
+    ("ASK { ?s ?p ?o }", b"ASK"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", b"CONSTRUCT"),
+    ("DESCRIBE <x:y>", b"CONSTRUCT"),
+    ("SELECT ?x WHERE { ?x <relative> 1 }", b"SELECT"),
+])
+def test_form_read_by_the_engine(text, form):
+    from ecokg.sparql.evaluate import form_of
+
+    assert form_of(text) == form

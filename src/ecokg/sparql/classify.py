@@ -10,6 +10,7 @@ simply empty).  Nothing here knows of HTTP frameworks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
@@ -90,6 +91,33 @@ def classify_update(text: str) -> None:
     except ParseBaseException as e:
         raise QuerySyntaxError("SPARQL Update syntax error, " + _message(e) + ". " + UPDATE_MESSAGE) from None
     raise UpdateRefused(UPDATE_MESSAGE)
+
+
+# Words whose presence sends a query to the full parse: SERVICE (refused), FROM (dataset clauses), and the
+# update operations (refused with their own message).  Matched as plain substrings, case-insensitively, after
+# the codepoint escapes are expanded, so no spelling of a keyword can pass unseen; a query without any of
+# them cannot call a SERVICE, name a dataset or be an update, whatever else it holds.
+_FULL_PARSE_WORDS = re.compile(r"service|from|load|insert|delete|clear|drop|create|copy|move|add|with|using",
+                               re.IGNORECASE)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def needs_full_parse(text: str) -> bool:
+    """True unless ``text`` (with its ``\\u``/``\\U`` escapes expanded, as the SPARQL grammar does first)
+    holds none of the words that only the full parse may judge.  A query that needs no full parse may go
+    straight to the engine, whose own parser then reports its form and any syntax error."""
+    expanded = text
+    for _ in range(4):  # expanded until nothing changes (the grammar expands once: this sees more, not less)
+        try:
+            again = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), expanded)
+        except (ValueError, OverflowError):  # an escape that is no code point: let the parser say so
+            return True
+        if again == expanded:
+            break
+        expanded = again
+    else:
+        return True
+    return _FULL_PARSE_WORDS.search(expanded) is not None
 
 
 CACHED_LENGTH = 8192  # queries up to this many characters keep their verdict (bounded memory)

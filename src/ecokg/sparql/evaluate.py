@@ -30,6 +30,7 @@ class Job:
     named_graphs: tuple[str, ...] | None = None
     max_rows: int | None = None
     base_iri: str | None = None  # resolves relative IRIs in the query (the endpoint's own URL)
+    probe: bool = False  # only tell the query's form (SELECT, ASK, CONSTRUCT, DESCRIBE): see ``form_of``
 
     @property
     def format(self) -> Format:
@@ -94,12 +95,32 @@ def _graph_iri(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.NamedNode(iri)
 
 
+PROBE_BASE = "http://ecokg.invalid/"  # a base for relative IRIs while probing; nothing is ever fetched
+
+
+def form_of(query: str) -> bytes:
+    """The query's form, as the engine's own parser reads it: the query is run on an EMPTY store and the type
+    of the result tells.  Only for queries already known to hold no SERVICE (it would be called); an executor
+    runs it, so even an ``ASK`` that is slow on nothing is stopped at the time limit."""
+    result = ox.Store().query(query, base_iri=PROBE_BASE)
+    if isinstance(result, ox.QueryBoolean):
+        return b"ASK"
+    if isinstance(result, ox.QuerySolutions):
+        return b"SELECT"
+    return b"CONSTRUCT"  # triples: CONSTRUCT or DESCRIBE, answered in the same formats
+
+
 def evaluate(store: Store, job: Job, sink: Sink) -> None:
     """Run ``job`` on ``store``; call ``sink.start(truncated)`` once, then write the serialised results.
 
     Raises ``SyntaxError`` for a query the engine cannot parse and
     ``StoreError``/``OSError`` when the engine fails.
     """
+    if job.probe:
+        form = form_of(job.query)
+        sink.start(False)
+        sink.write(form)
+        return
     kwargs = {}
     if job.default_graph is not None:
         kwargs["default_graph"] = [_graph_iri(g) for g in job.default_graph]
