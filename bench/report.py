@@ -31,15 +31,17 @@ def mix_tp(peer: dict, c: int):
     return peer.get("mix", {}).get(str(c), {}).get("throughput")
 
 
+def div(a, b):
+    """a / b where both are numbers and b is not zero, else None."""
+    return a / b if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
+
+
 def ratios(r: dict) -> list[tuple[str, str, str]]:
     """(what, value, target) rows."""
     p = r["peers"]
     qs = list(r["queries"])
     cmax, cmin = max(r["clients"]), min(r["clients"])
     eco, raw, oxi, virt, rdfl = (p.get(k, {}) for k in ("ecokg", "raw", "oxigraph", "virtuoso", "rdflib-endpoint"))
-
-    def div(a, b):
-        return a / b if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
 
     rows = [
         ("ecokg / raw engine, sum of per-query medians (1 client)", _num(div(sum_medians(eco, qs), sum_medians(raw, qs))),
@@ -163,9 +165,6 @@ def _metric(r: dict, key: str):
     qs = list(r["queries"])
     cmax, cmin = max(r["clients"]), min(r["clients"])
     eco, raw, oxi, virt, rdfl = (p.get(k, {}) for k in ("ecokg", "raw", "oxigraph", "virtuoso", "rdflib-endpoint"))
-
-    def div(a, b):
-        return a / b if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
 
     lk_e, lk_r = _q(eco, "lookup", 1, "median_ms"), _q(raw, "lookup", 1, "median_ms")
     return {

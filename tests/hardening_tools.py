@@ -3,11 +3,11 @@ the server's process tree from /proc, and percentiles."""
 
 from __future__ import annotations
 
-import math
-import os
 import socket
 import time
 from dataclasses import dataclass, field
+
+from scripts.loadtest import percentile, process_tree  # noqa: F401 - the same /proc readers as the load test
 
 CLIENT_TIMEOUT = 30.0  # seconds without an answer that count as a hang
 
@@ -136,30 +136,6 @@ def unexpected_errors(log: str) -> list[str]:
 # ---------------------------------------------------------------- /proc
 
 
-def _children() -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            out.setdefault(ppid, []).append(int(entry))
-    return out
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants."""
-    children = _children()
-    out, todo = [pid], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
 def comm(pid: int) -> str | None:
     try:
         with open(f"/proc/{pid}/comm") as f:
@@ -197,15 +173,3 @@ def query_processes(server_pid: int) -> dict[int, int]:
             if ticks is not None:
                 out[pid] = ticks
     return out
-
-
-# ---------------------------------------------------------------- figures
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The nearest-rank percentile (p in 0..100) of ``values``."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 INI = """\
 [Database]
@@ -117,13 +117,7 @@ class Virtuoso:
             return json.load(r)["results"]["bindings"]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # virtuoso-t checkpoints and exits on SIGTERM
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, grace=30)  # virtuoso-t checkpoints and exits on SIGTERM
         self._log.close()
 
 
