@@ -9,13 +9,15 @@ import pyoxigraph as ox
 
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import LANGS, Names
+from ecokg.services.paging import SORT_MAX, Page, clamp, page_of, values_clause
 from ecokg.services.uris import is_web_iri
 from ecokg.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 NAME_PROPS = {RDFS + "label"}
 DESCRIPTION_PROPS = (DCTERMS + "description", SKOS + "definition", RDFS + "comment")
 TYPE_PROP = RDF + "type"
-INBOUND_LIMIT = 300
+TABLE_PAGE = 100  # rows of a table on one page
+INBOUND_PAGE = 200  # inbound links on one page
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Table:
     key: str  # what the table lists (translated by the template)
     columns: list[str]  # column keys (translated by the template)
     rows: list[dict[str, list[Value] | Value | None]]
+    page: Page | None = None  # which part of a long listing the rows are
 
 
 @dataclass
@@ -49,7 +52,7 @@ class EntityView:
     sources: list[Value]
     tables: list[Table] = field(default_factory=list)
     inbound: list[PropertyRow] = field(default_factory=list)
-    inbound_truncated: bool = False
+    inbound_page: Page | None = None
     type_iris: list[str] = field(default_factory=list)
     coordinates: tuple[str, str] | None = None
     schema_types: list[str] = field(default_factory=list)
@@ -88,9 +91,10 @@ def _lang_first(values: list[Value], lang: str) -> list[Value]:
     return sorted(values, key=lambda v: (0 if v.lang == lang else 1 if v.lang else 2))
 
 
-def entity_view(g: GraphServices, iri: str, lang: str) -> EntityView:
+def entity_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> EntityView:
+    """The page of ``iri``; ``page``: which page of its long listings (tables, inbound links) to show."""
     node = ox.NamedNode(iri)
-    out_rows = g.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", s=node)
+    out_rows = g.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", labelled=True, s=node)
     by_prop: "OrderedDict[str, list]" = OrderedDict()
     for r in out_rows:
         by_prop.setdefault(r["p"].value, []).append(r["o"])
@@ -124,9 +128,10 @@ def entity_view(g: GraphServices, iri: str, lang: str) -> EntityView:
     view.web_urls = [t.value for t in by_prop.get(SCHEMA + "url", []) if is_web_iri(t.value)]
     view.schema_types = _schema_types(g, view.type_iris)
 
-    view.tables = [_drop_self_columns(t, iri) for t in (_designations(g, node, lang), _practices(g, node, lang),
-                                                        _observations(g, node, lang)) if t.rows]
-    view.inbound, view.inbound_truncated = _inbound(g, node, lang)
+    view.tables = [_drop_self_columns(t, iri) for t in (_designations(g, node, lang, page),
+                                                        _practices(g, node, lang, page),
+                                                        _observations(g, node, lang, page)) if t.rows]
+    view.inbound, view.inbound_page = _inbound(g, node, lang, page)
     return view
 
 
@@ -134,7 +139,7 @@ def _drop_self_columns(table: Table, iri: str) -> Table:
     """A column that only ever names the page's own entity says nothing: leave it out."""
     keep = [c for c in table.columns
             if not all(len(r.get(c) or []) == 1 and r[c][0].iri == iri for r in table.rows)]
-    return Table(table.key, keep, table.rows)
+    return Table(table.key, keep, table.rows, table.page)
 
 
 def _schema_types(g: GraphServices, type_iris: list[str]) -> list[str]:
@@ -152,22 +157,42 @@ def _schema_types(g: GraphServices, type_iris: list[str]) -> list[str]:
     return sorted(x[len(SCHEMA):] for x in found)
 
 
-def _collect(rows: list[dict], key: str, cols: list[str], g: GraphServices, lang: str) -> list[dict]:
-    """Rows keyed by ``key``; every column gathers its distinct values (several sources, say)."""
-    merged: "OrderedDict[object, dict[str, list]]" = OrderedDict()
+def _collect(rows: list[dict], key: str, cols: list[str], g: GraphServices, lang: str,
+             order: list | None = None) -> list[dict]:
+    """Rows keyed by ``key``; every column gathers its distinct values (several sources, say).
+    ``order``: the keys in the order the rows are to come."""
+    merged: "OrderedDict[object, dict[str, list]]" = OrderedDict((k, {c: [] for c in cols}) for k in order or [])
     for r in rows:
         entry = merged.setdefault(r[key], {c: [] for c in cols})
         for c in cols:
             if r.get(c) is not None and r[c] not in entry[c]:
                 entry[c].append(r[c])
-    return [{c: g.values(v, lang) for c, v in entry.items()} for entry in merged.values()]
+    return [{c: g.values(v, lang) for c, v in entry.items()} for entry in merged.values() if any(entry.values())]
 
 
-def _designations(g: GraphServices, node, lang: str) -> Table:
+def _paged_table(g: GraphServices, node, lang: str, page: int, *, key: str, listing: str, details: str,
+                 cols: list[str], table_key: str, sort_key=None) -> Table:
+    """One page of a table: the keys on the page (``listing``), then their rows (``details``, which
+    starts with the keys' ``VALUES``), in the keys' order."""
+    keys, pg = page_of(g, listing, key, node, page, TABLE_PAGE)
+    if not keys:
+        return Table(table_key, cols, [], pg)
+    rows = g.select(details.replace("WHERE {", "WHERE { " + values_clause(key, keys), 1), labelled=True)
+    table = Table(table_key, cols, _collect(rows, key, cols, g, lang, order=keys), pg)
+    if not pg.paged and sort_key is not None:  # all on one page: in the order people read best
+        table.rows.sort(key=sort_key)
+    return table
+
+
+def _designations(g: GraphServices, node, lang: str, page: int = 1) -> Table:
     cols = ["designation", "holder", "scheme", "batch", "year", "source", "confidence"]
-    rows = g.select("""
-SELECT ?s ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
+    return _paged_table(g, node, lang, page, key="designation", table_key="designations", cols=cols,
+                        sort_key=lambda r: (str(r["year"][0].sort_key) if r["year"] else "9999",
+                                            r["scheme"][0].sort_key if r["scheme"] else "",
+                                            r["holder"][0].sort_key if r["holder"] else ""), listing="""
   { ?designation eco:holder ?s } UNION { ?designation eco:batch ?s }
+  FILTER EXISTS { ?designation eco:holder ?anyHolder }""", details="""
+SELECT ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
   ?designation eco:holder ?holder .
   OPTIONAL { ?designation eco:scheme ?scheme }
   OPTIONAL { ?designation eco:batch ?batch }
@@ -176,35 +201,34 @@ SELECT ?s ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
   BIND(COALESCE(?dyear, ?byear) AS ?year)
   OPTIONAL { ?designation dcterms:source ?source }
   OPTIONAL { ?designation eco:confidence ?confidence }
-}""", s=node)
-    table = _collect(rows, "designation", cols, g, lang)
-    table.sort(key=lambda r: (str(r["year"][0].sort_key) if r["year"] else "9999",
-                              r["scheme"][0].sort_key if r["scheme"] else "", r["holder"][0].sort_key if r["holder"] else ""))
-    return Table("designations", cols, table)
+}""")
 
 
-def _practices(g: GraphServices, node, lang: str) -> Table:
+def _practices(g: GraphServices, node, lang: str, page: int = 1) -> Table:
     cols = ["practice", "place", "description", "source"]
-    rows = g.select("""
-SELECT ?s ?practice ?place ?description ?source WHERE {
-  ?practice eco:practisedIn ?s .
+    table = _paged_table(g, node, lang, page, key="practice", table_key="practices", cols=cols,
+                         sort_key=lambda r: r["practice"][0].sort_key if r["practice"] else "", listing="""
+  ?practice eco:practisedIn ?s .""", details="""
+SELECT ?practice ?place ?description ?source WHERE {
   ?practice eco:practisedIn ?place .
   OPTIONAL { ?practice dcterms:description ?description }
   OPTIONAL { ?practice dcterms:source ?source }
-}""", s=node)
-    table = _collect(rows, "practice", cols, g, lang)
-    for r in table:
+}""")
+    for r in table.rows:
         r["description"] = _pick_lang(r["description"], lang)
-    table.sort(key=lambda r: r["practice"][0].sort_key if r["practice"] else "")
-    return Table("practices", cols, table)
+    return table
 
 
-def _observations(g: GraphServices, node, lang: str) -> Table:
+def _observations(g: GraphServices, node, lang: str, page: int = 1) -> Table:
     cols = ["observation", "place", "indicator", "year", "value", "unit", "result", "change", "source"]
-    rows = g.select("""
-SELECT ?s ?observation ?place ?indicator ?year ?value ?unit ?result ?change ?source WHERE {
-  { ?observation sosa:hasFeatureOfInterest ?s } UNION { ?observation sosa:observedProperty ?s }
-  ?observation a eco:Observation .
+    # (no type check: joined, ``?observation a eco:Observation`` makes engines read every observation of
+    # the graph, and as a FILTER EXISTS it doubles the cost of a long listing; in the model only
+    # observations have these two properties)
+    table = _paged_table(g, node, lang, page, key="observation", table_key="observations", cols=cols,
+                         sort_key=lambda r: (r["indicator"][0].sort_key if r["indicator"] else "",
+                                             str(r["year"][0].sort_key) if r["year"] else ""), listing="""
+  { ?observation sosa:hasFeatureOfInterest ?s } UNION { ?observation sosa:observedProperty ?s }""", details="""
+SELECT ?observation ?place ?indicator ?year ?value ?unit ?result ?change ?source WHERE {
   OPTIONAL { ?observation sosa:hasFeatureOfInterest ?place }
   OPTIONAL { ?observation sosa:observedProperty ?indicator }
   OPTIONAL { ?observation eco:referenceYear ?year }
@@ -213,13 +237,10 @@ SELECT ?s ?observation ?place ?indicator ?year ?value ?unit ?result ?change ?sou
   OPTIONAL { ?observation eco:resultText ?result }
   OPTIONAL { ?observation eco:changeDirection ?change }
   OPTIONAL { ?observation dcterms:source ?source }
-}""", s=node)
-    table = _collect(rows, "observation", cols, g, lang)
-    for r in table:
+}""")
+    for r in table.rows:
         r["result"] = _pick_lang(r["result"], lang)
-    table.sort(key=lambda r: (r["indicator"][0].sort_key if r["indicator"] else "",
-                              str(r["year"][0].sort_key) if r["year"] else ""))
-    return Table("observations", cols, table)
+    return table
 
 
 def _pick_lang(values: list[Value], lang: str) -> list[Value]:
@@ -228,18 +249,23 @@ def _pick_lang(values: list[Value], lang: str) -> list[Value]:
     return mine or values
 
 
-def _inbound(g: GraphServices, node, lang: str) -> tuple[list[PropertyRow], bool]:
-    rows = g.select(f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} LIMIT {INBOUND_LIMIT + 1}", s=node)
-    truncated = len(rows) > INBOUND_LIMIT
+def _inbound(g: GraphServices, node, lang: str, page: int = 1) -> tuple[list[PropertyRow], Page]:
+    """One page of the triples pointing at the entity, grouped by property."""
+    rows = g.select("SELECT ?s (COUNT(*) AS ?n) WHERE { ?x ?p ?s } GROUP BY ?s", s=node)
+    total = int(rows[0]["n"].value) if rows else 0
+    pg = Page(clamp(page, INBOUND_PAGE, total), INBOUND_PAGE, total, ordered=total <= SORT_MAX)
+    order = "ORDER BY ?p ?x " if pg.ordered else ""
+    rows = g.select(f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} {order}LIMIT {INBOUND_PAGE} OFFSET {pg.offset}",
+                    labelled=True, s=node) if total else []
     by_prop: "OrderedDict[str, list]" = OrderedDict()
-    for r in rows[:INBOUND_LIMIT]:
+    for r in rows:
         by_prop.setdefault(r["p"].value, []).append(r["x"])
     out = []
     for prop, subjects in by_prop.items():
         vals = sorted(g.values(subjects, lang), key=lambda v: str(v.sort_key))
         out.append(PropertyRow(g.value(ox.NamedNode(prop), lang), vals))
     out.sort(key=lambda r: r.prop.text.casefold())
-    return out, truncated
+    return out, pg
 
 
 def is_class_or_property(view: EntityView) -> bool:

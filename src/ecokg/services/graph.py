@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from ecokg.services.labels import LabelIndex
+from ecokg.services.labels import Labels
 from ecokg.namespaces import XSD, compact, sparql_prologue
 from ecokg.services.uris import UriSpace, is_web_iri
 from ecokg.store import Store
@@ -43,19 +43,37 @@ class GraphServices:
     def __init__(self, store: Store, base_uri: str, label_max_age: float = 60.0):
         self.store = store
         self.uris = UriSpace(base_uri)
-        self.labels = LabelIndex(store, max_age=label_max_age, fallback=self._short_name)
+        self.labels = Labels(store, max_age=label_max_age, fallback=self._short_name)
+        self._label_max_age = label_max_age
+        self._search_index = None
         self._prologue = sparql_prologue(base_uri)
 
+    @property
+    def search_index(self):
+        """Every label, for search only: made on the first search (pages never need it)."""
+        if self._search_index is None:
+            from ecokg.services.search import LabelSearchIndex
+            from ecokg.store.embedded import EmbeddedStore
+
+            # the embedded store never changes while served; a remote one may
+            static = isinstance(self.store, EmbeddedStore)
+            self._search_index = LabelSearchIndex(self.store, None if static else self._label_max_age)
+        return self._search_index
+
     # -- querying ---------------------------------------------------------------------------------
-    def select(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
+    def select(self, body: str, *, labelled: bool = False, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
         """Run a SELECT (prefixes prepended); ``bindings`` become substitutions, never query text.
 
         pyoxigraph only substitutes projected variables: every bound variable must be in the SELECT
-        clause (and in GROUP BY for an aggregate query).
+        clause (and in GROUP BY for an aggregate query).  ``labelled``: the rows are to be shown, so
+        fetch the labels of every IRI in them at once (one query, not one per IRI).
         """
         result = self.store.query(self._prologue + body, substitutions=bindings or None)
         names = [v.value for v in result.variables]
-        return [{n: row[n] for n in names} for row in result]
+        rows = [{n: row[n] for n in names} for row in result]
+        if labelled:
+            self.labels.prefetch(t for r in rows for t in r.values())
+        return rows
 
     def ask(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> bool:
         return bool(self.store.query(self._prologue + body, substitutions=bindings or None))
@@ -67,8 +85,8 @@ class GraphServices:
     def value(self, term, lang: str) -> Value:
         if isinstance(term, ox.NamedNode):
             iri = term.value
-            return Value("iri", self.labels.label(iri, lang), iri=iri, href=self.uris.href(iri),
-                         sort_key=self.labels.label(iri, lang).casefold())
+            text = self.labels.label(iri, lang)
+            return Value("iri", text, iri=iri, href=self.uris.href(iri), sort_key=text.casefold())
         if isinstance(term, ox.Literal):
             dt = term.datatype.value if term.datatype is not None else None
             # XSD types read plainly (2023, 2024-06-03); only other datatypes are worth a tag
@@ -85,6 +103,8 @@ class GraphServices:
         return Value("bnode", "_:" + getattr(term, "value", ""), sort_key="")
 
     def values(self, terms: Iterable, lang: str) -> list[Value]:
+        terms = list(terms)
+        self.labels.prefetch(terms)
         seen, out = set(), []
         for t in terms:
             if t is None or t in seen:

@@ -1,16 +1,19 @@
-"""Names of things: a small index of every label in the graph, refreshed now and then.
+"""Names of things, looked up for just the IRIs a page shows.
 
-The graph is small (thousands of labels), so one SELECT loads every ``rdfs:label``,
-``skos:prefLabel``, ``skos:altLabel`` and ``dcterms:title`` and every ``rdf:type``; the pages
-name linked values and properties from it, and search matches against it.  It works the
-same over the embedded engine and a remote endpoint.
+A page collects the IRIs it is about to show and asks for their labels in one query
+(``VALUES`` over those IRIs; ``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel``,
+``dcterms:title``); the answers stay in a bounded least-recently-used cache, each for
+``max_age`` seconds (a remote store may change under us).  So a page costs what it shows,
+not what the graph holds.  It works the same over the embedded engine and a remote endpoint.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -19,16 +22,14 @@ from ecokg.store import Store
 
 LANGS = ("zh", "en")
 
-_LABELS_QUERY = f"""
-SELECT ?x ?p ?label WHERE {{
-  VALUES ?p {{ <{RDFS}label> <{SKOS}prefLabel> <{SKOS}altLabel> <{DCTERMS}title> }}
-  ?x ?p ?label .
-  FILTER(isLiteral(?label) && !isBlank(?x))
-}}"""
+LABEL_PROPS = (RDFS + "label", SKOS + "prefLabel", DCTERMS + "title", SKOS + "altLabel")  # best first
+_RANK = {p: i for i, p in enumerate(LABEL_PROPS)}
+CHUNK = 500  # IRIs per lookup query
 
-_TYPES_QUERY = "SELECT ?x ?t WHERE { ?x a ?t . FILTER(isIRI(?x) && isIRI(?t)) }"
-
-_RANK = {RDFS + "label": 0, SKOS + "prefLabel": 1, DCTERMS + "title": 2, SKOS + "altLabel": 3}
+# One UNION branch per property (with the IRIs bound first): the plan engines make of
+# ``VALUES ?x {…} ?x ?p ?l FILTER(?p IN …)`` may scan every label of the graph.
+_BRANCHES = " UNION ".join(f"{{ ?x <{p}> ?label BIND({i} AS ?rank) }}" for i, p in enumerate(LABEL_PROPS))
+_ONE = f"SELECT ?x ?label ?rank WHERE {{ {{ {_BRANCHES} }} FILTER(isLiteral(?label)) }}"
 
 
 def lang_base(tag: str) -> str:
@@ -67,45 +68,86 @@ class Names:
     def all_texts(self) -> list[str]:
         return list(self.primary.values()) + [t for t, _ in self.alternates]
 
+    def __bool__(self) -> bool:
+        return bool(self.primary or self.alternates)
 
-class LabelIndex:
-    """Every label and type in the graph; reloaded when older than ``max_age`` seconds."""
 
-    def __init__(self, store: Store, max_age: float = 60.0, fallback=None):
-        self._fallback = fallback
+def names_from_rows(rows: Iterable[tuple[str, ox.Literal, int]]) -> dict[str, Names]:
+    """(iri, label, rank) rows -> Names per IRI, the rows taken in a fixed order (the same names
+    whatever order the engine answers in)."""
+    out: dict[str, Names] = {}
+    for iri, label, rank in sorted(rows, key=lambda r: (r[0], r[2], r[1].language or "", r[1].value)):
+        out.setdefault(iri, Names()).add(label.value, label.language or "", rank)
+    return out
+
+
+class Labels:
+    """Labels of the IRIs pages show, fetched on demand and cached (LRU, ``max_entries``, ``max_age`` s)."""
+
+    def __init__(self, store: Store, max_age: float = 60.0, fallback=None, max_entries: int = 20000):
         self._store = store
         self._max_age = max_age
+        self._fallback = fallback
+        self._max = max_entries
         self._lock = threading.Lock()
-        self._loaded_at = -1e18
-        self._names: dict[str, Names] = {}
-        self._types: dict[str, list[str]] = {}
+        self._cache: "OrderedDict[str, tuple[float, Names]]" = OrderedDict()
+        self.queries = 0  # lookups sent to the store (for tests and measurements)
 
-    def _load(self) -> None:
-        names: dict[str, Names] = {}
-        for row in self._store.query(_LABELS_QUERY):
-            x, p, label = row["x"], row["p"], row["label"]
-            if not isinstance(label, ox.Literal):
-                continue
-            names.setdefault(x.value, Names()).add(label.value, label.language or "", _RANK.get(p.value, 3))
-        types: dict[str, list[str]] = {}
-        for row in self._store.query(_TYPES_QUERY):
-            types.setdefault(row["x"].value, []).append(row["t"].value)
-        self._names, self._types = names, types
+    # -- the cache --------------------------------------------------------------------------------
+    def _get(self, iri: str) -> Names | None:
+        with self._lock:
+            hit = self._cache.get(iri)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self._max_age:
+                del self._cache[iri]
+                return None
+            self._cache.move_to_end(iri)
+            return hit[1]
 
-    def _fresh(self) -> None:
-        if time.monotonic() - self._loaded_at > self._max_age:
-            with self._lock:
-                if time.monotonic() - self._loaded_at > self._max_age:
-                    self._load()
-                    self._loaded_at = time.monotonic()
+    def _put(self, found: dict[str, Names], asked: Iterable[str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for iri in asked:
+                self._cache[iri] = (now, found.get(iri) or Names())
+                self._cache.move_to_end(iri)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+
+    # -- lookups ------------------------------------------------------------------------------------
+    def prefetch(self, terms: Iterable) -> None:
+        """Fetch, in as few queries as possible, the labels of those ``terms`` (IRIs taken from the
+        graph's answers: ``NamedNode``s; anything else is skipped) that are not cached."""
+        missing: dict[str, ox.NamedNode] = {}
+        for t in terms:
+            if isinstance(t, ox.NamedNode) and t.value not in missing and self._get(t.value) is None:
+                missing[t.value] = t
+        nodes = list(missing.values())
+        for i in range(0, len(nodes), CHUNK):
+            chunk = nodes[i:i + CHUNK]
+            # the IRIs are terms the graph gave us, written by pyoxigraph (N-Triples syntax)
+            values = " ".join(str(n) for n in chunk)
+            query = _ONE.replace("WHERE { ", f"WHERE {{ VALUES ?x {{ {values} }} ", 1)
+            self._put(self._rows(query, None), (n.value for n in chunk))
+
+    def _rows(self, query: str, substitutions) -> dict[str, Names]:
+        self.queries += 1
+        result = self._store.query(query, substitutions=substitutions)
+        return names_from_rows((r["x"].value, r["label"], int(r["rank"].value)) for r in result
+                               if isinstance(r["label"], ox.Literal))
 
     def names(self, iri: str) -> Names | None:
-        self._fresh()
-        return self._names.get(iri)
-
-    def types(self, iri: str) -> list[str]:
-        self._fresh()
-        return self._types.get(iri, [])
+        """The names of one IRI (cached; else one query, the IRI a bound value), None if it has none."""
+        n = self._get(iri)
+        if n is None:
+            try:
+                node = ox.NamedNode(iri)
+            except ValueError:
+                return None
+            found = self._rows(_ONE, {"x": node})
+            self._put(found, [iri])
+            n = found.get(iri) or Names()
+        return n or None
 
     def label(self, iri: str, lang: str) -> str:
         """A human name for an IRI: its label in ``lang`` (or the other language), else a short name
@@ -118,7 +160,3 @@ class LabelIndex:
 
     def has_label(self, iri: str) -> bool:
         return self.names(iri) is not None
-
-    def items(self) -> list[tuple[str, Names]]:
-        self._fresh()
-        return list(self._names.items())

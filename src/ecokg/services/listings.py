@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ecokg.services.charts import Chart, bar_chart
 from ecokg.services.graph import GraphServices, Value
+from ecokg.services.paging import SORT_MAX, values_clause
 from ecokg.services.scheme import chongqing_places
 
 PAGE_SIZE = 50
@@ -46,11 +47,24 @@ def class_counts(g: GraphServices, lang: str) -> list[ClassCount]:
     out = []
     for name in HOME_CLASSES:
         c = ox.NamedNode(g.uris.eco + name)
-        rows = g.select("SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c } GROUP BY ?c", c=c)
-        n = int(rows[0]["n"].value) if rows else 0
+        n = _count_members(g, subclasses(g, c))
         if n:
             out.append(ClassCount(g.value(c, lang), n, class_path(name)))
     return out
+
+
+def subclasses(g: GraphServices, c: ox.NamedNode) -> list[ox.NamedNode]:
+    """The class and its subclasses (at any depth).
+
+    Members are then found from these (``VALUES ?t {…} ?x a ?t``): an engine given
+    ``?x a ?t . ?t rdfs:subClassOf* ?c`` with ``?c`` bound may read every typed thing of the graph first."""
+    found = [r["t"] for r in g.select("SELECT DISTINCT ?c ?t WHERE { ?t rdfs:subClassOf* ?c . FILTER(isIRI(?t)) }", c=c)]
+    return found or [c]
+
+
+def _count_members(g: GraphServices, classes: list[ox.NamedNode]) -> int:
+    rows = g.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {values_clause('t', classes)} ?x a ?t . FILTER(isIRI(?x)) }}")
+    return int(rows[0]["n"].value) if rows else 0
 
 
 def class_path(local: str) -> str:
@@ -58,18 +72,28 @@ def class_path(local: str) -> str:
 
 
 def members(g: GraphServices, class_iri: str, lang: str, page: int = 1, page_size: int = PAGE_SIZE) -> Members:
+    """One page of the members of a class (subclasses included): by label when there are at most
+    ``SORT_MAX`` of them, else in the engine's order (labelling every member would cost more than the page)."""
     c = ox.NamedNode(class_iri)
-    rows = g.select("SELECT DISTINCT ?c ?x ?t WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c . FILTER(isIRI(?x)) }", c=c)
-    by_member: "OrderedDict[str, list]" = OrderedDict()
-    for r in rows:
-        by_member.setdefault(r["x"].value, []).append(r["t"])
-    items = [(g.value(ox.NamedNode(x), lang), g.values(ts, lang)) for x, ts in by_member.items()]
-    items.sort(key=lambda it: (it[0].sort_key, it[0].iri))
-    total = len(items)
+    classes = subclasses(g, c)
+    where = f"{values_clause('t', classes)} ?x a ?t . FILTER(isIRI(?x))"
+    total = _count_members(g, classes)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     start = (page - 1) * page_size
-    return Members(g.value(c, lang), items[start:start + page_size], page, pages, total)
+    if total <= SORT_MAX:
+        everyone = [ox.NamedNode(x) for x in dict.fromkeys(
+            r["x"].value for r in g.select(f"SELECT DISTINCT ?x WHERE {{ {where} }}", labelled=True))]
+        shown = sorted(everyone, key=lambda x: (g.value(x, lang).sort_key, x.value))[start:start + page_size]
+    else:
+        shown = [r["x"] for r in g.select(f"SELECT DISTINCT ?x WHERE {{ {where} }} LIMIT {page_size} OFFSET {start}")]
+    types: dict[str, list] = {}
+    if shown:
+        for r in g.select(f"SELECT ?x ?t WHERE {{ {values_clause('x', shown)} ?x a ?t . FILTER(isIRI(?t)) }}",
+                          labelled=True):
+            types.setdefault(r["x"].value, []).append(r["t"])
+    items = [(g.value(x, lang), g.values(sorted(types.get(x.value, []), key=lambda t: t.value), lang)) for x in shown]
+    return Members(g.value(c, lang), items, page, pages, total)
 
 
 def schemes(g: GraphServices, lang: str) -> list[tuple[Value, Value | None, int]]:

@@ -70,6 +70,11 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
         if r["o"] not in d:
             d.append(r["o"])
 
+    # every name the page shows, in one go
+    g.labels.prefetch([ox.NamedNode(i) for d in (by_term, reused) for i in d]
+                      + [ox.NamedNode(p) for d in (by_term, reused) for props in d.values() for p in props]
+                      + [o for d in (by_term, reused) for props in d.values() for os_ in props.values() for o in os_])
+
     # a class is used by the members of its subclasses too (the class pages list them all)
     class_use = {r["c"].value: int(r["n"].value) for r in g.select(
         "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c . FILTER(isIRI(?c)) } "

@@ -9,6 +9,9 @@ import pyoxigraph as ox
 
 from ecokg.services.charts import Chart, bar_chart
 from ecokg.services.graph import GraphServices, Value
+from ecokg.services.paging import Page, clamp
+
+HOLDER_PAGE = 300  # holders named on one page of a scheme
 
 
 @dataclass
@@ -29,6 +32,7 @@ class BatchRow:
     holders: list[tuple[Value, Value]] = field(default_factory=list)  # (holder, designation)
     stated: list[StatedCount] = field(default_factory=list)  # batch sizes stated by sources
     chongqing: int = 0  # holders in Chongqing that the graph enumerates
+    in_graph: int = 0  # designations of this batch the graph records (``holders``: those on this page)
 
     @property
     def stated_total(self) -> int | None:
@@ -44,6 +48,7 @@ class SchemeView:
     timeline: Chart
     holders_in_graph: int
     has_stated: bool = True  # any batch size stated by a source (else that column and bar series are left out)
+    page: Page | None = None  # which holders are named (a long list comes in pages)
 
 
 def chongqing_places(g: GraphServices) -> set[str]:
@@ -71,7 +76,7 @@ def _stated(g: GraphServices, rows, lang: str) -> list[StatedCount]:
     return out
 
 
-def scheme_view(g: GraphServices, iri: str, lang: str) -> SchemeView:
+def scheme_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> SchemeView:
     s = ox.NamedNode(iri)
     in_cq = chongqing_places(g)
     batches: "OrderedDict[str, BatchRow]" = OrderedDict()
@@ -79,21 +84,38 @@ def scheme_view(g: GraphServices, iri: str, lang: str) -> SchemeView:
 SELECT ?s ?b (SAMPLE(?y) AS ?year) (SAMPLE(?o) AS ?ord) (SAMPLE(?a) AS ?ann) WHERE {
   ?b eco:scheme ?s ; a eco:Batch .
   OPTIONAL { ?b eco:year ?y } OPTIONAL { ?b eco:ordinal ?o } OPTIONAL { ?b eco:announcedOn ?a }
-} GROUP BY ?s ?b""", s=s):
+} GROUP BY ?s ?b""", labelled=True, s=s):
         batches[r["b"].value] = BatchRow(g.value(r["b"], lang), _v(r["year"]), _v(r["ord"]), _v(r["ann"]))
 
     unknown = BatchRow(None, None, None, None)
-    for r in g.select("""
+    holder_rows = g.select("""
 SELECT DISTINCT ?s ?d ?h ?b WHERE {
   ?d eco:scheme ?s ; eco:holder ?h .
   OPTIONAL { ?d eco:batch ?b }
-}""", s=s):
+}""", s=s)
+    # every holder counts (the chart, the numbers per batch); only one page of them is named
+    entries: list[tuple[BatchRow, ox.NamedNode, ox.NamedNode]] = []
+    for r in holder_rows:
         row = batches.get(r["b"].value) if r.get("b") is not None else unknown
         if row is None:  # a batch of another scheme, or one not typed eco:Batch
             row = batches.setdefault(r["b"].value, BatchRow(g.value(r["b"], lang), None, None, None))
-        row.holders.append((g.value(r["h"], lang), g.value(r["d"], lang)))
+        row.in_graph += 1
         if r["h"].value in in_cq:
             row.chongqing += 1
+        entries.append((row, r["h"], r["d"]))
+    ordered = sorted(batches.values(), key=_batch_key)
+    position = {id(b): i for i, b in enumerate(ordered + [unknown])}
+    total = len(entries)
+    pg = Page(clamp(page, HOLDER_PAGE, total), HOLDER_PAGE, total)
+    if pg.paged:  # in batch order, each batch's holders by IRI (pinyin slug); only this page is labelled
+        entries.sort(key=lambda e: (position[id(e[0])], e[1].value, e[2].value))
+        entries = entries[pg.offset:pg.offset + pg.size]
+    g.labels.prefetch(t for _, h, d in entries for t in (h, d))
+    for row, h, d in entries:
+        row.holders.append((g.value(h, lang), g.value(d, lang)))
+    if not pg.paged:  # all on one page: by name
+        for row in ordered + [unknown]:
+            row.holders.sort(key=lambda hd: hd[0].sort_key or "")
 
     stated_rows = g.select("""
 SELECT ?s ?claim ?b ?value ?region ?asof ?source WHERE {
@@ -102,7 +124,7 @@ SELECT ?s ?claim ?b ?value ?region ?asof ?source WHERE {
   OPTIONAL { ?claim eco:countedRegion ?region }
   OPTIONAL { ?claim eco:asOf ?asof }
   OPTIONAL { ?claim dcterms:source ?source }
-}""", s=s)
+}""", labelled=True, s=s)
     by_batch: dict[str, list] = {}
     for r in stated_rows:
         by_batch.setdefault(r["b"].value, []).append(r)
@@ -117,19 +139,15 @@ SELECT ?s ?claim ?value ?region ?asof ?source WHERE {
   OPTIONAL { ?claim eco:countedRegion ?region }
   OPTIONAL { ?claim eco:asOf ?asof }
   OPTIONAL { ?claim dcterms:source ?source }
-}""", s=s), lang)
+}""", labelled=True, s=s), lang)
 
     totals.sort(key=lambda c: (c.region.text if c.region else "", c.as_of or ""), reverse=False)
-    ordered = sorted(batches.values(), key=_batch_key)
-    for row in ordered + [unknown]:
-        row.holders.sort(key=lambda hd: hd[0].sort_key or "")
     has_stated = any(b.stated_total is not None for b in ordered)
     series = (["stated_total"] if has_stated else []) + ["chongqing_in_graph"]
     timeline = bar_chart(
         [(_batch_label(b), b.year or "", ([b.stated_total] if has_stated else []) + [b.chongqing]) for b in ordered],
         series)
-    return SchemeView(ordered, unknown if unknown.holders else None, totals, timeline,
-                      sum(len(b.holders) for b in ordered) + len(unknown.holders), has_stated)
+    return SchemeView(ordered, unknown if unknown.in_graph else None, totals, timeline, total, has_stated, pg)
 
 
 def _v(term) -> str | None:

@@ -92,6 +92,14 @@ def _404(_error):
 # ------------------------------------------------------------------ entity URIs
 
 
+def _page_number() -> int:
+    """``?page=N`` of a page with long listings (1 when absent or not a number; clamped by each listing)."""
+    try:
+        return max(1, min(10**9, int(request.args.get("page", "1"))))
+    except ValueError:
+        return 1
+
+
 def _split_suffix(rest: str) -> tuple[str, str | None]:
     stem, dot, ext = rest.rpartition(".")
     if dot and ext in PAGE_SUFFIXES and stem and "/" not in ext:
@@ -119,10 +127,11 @@ def entity(rest: str):
         resp.headers["Link"] = link_header(path)
         return finish(resp)
     lang = page_lang()
-    view = entity_view(g, iri, lang)
+    page = _page_number()
+    view = entity_view(g, iri, lang, page)
     scheme = None
     if g.uris.eco + "DesignationScheme" in view.type_iris:
-        scheme = scheme_view(g, iri, lang)
+        scheme = scheme_view(g, iri, lang, page)
     jsonld = Markup(script_json(schema_org(view, request.host_url.rstrip("/") + path)))
     resp = _page("entity.html", view=view, scheme=scheme, jsonld=jsonld, path=path, alternates=alternates(path))
     if location and resp.status_code == 200:
@@ -184,11 +193,7 @@ def class_members(name: str):
         abort(404)
     if not g.exists(class_iri):
         abort(404)
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        page = 1
-    members = listings.members(g, class_iri, page_lang(), page)
+    members = listings.members(g, class_iri, page_lang(), _page_number())
     return _page("class.html", members=members, name=name)
 
 
