@@ -114,6 +114,11 @@ class Labels:
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
 
+    def cached(self) -> int:
+        """How many IRIs' names are held."""
+        with self._lock:
+            return len(self._cache)
+
     # -- lookups ------------------------------------------------------------------------------------
     def prefetch(self, terms: Iterable) -> None:
         """Fetch, in as few queries as possible, the labels of those ``terms`` (IRIs taken from the
