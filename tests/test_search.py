@@ -81,3 +81,41 @@ def test_search_page(server):
     assert "Kaizhou District" in text and "开州区" in text
     nothing = get(f"{server.url}/search?q=zzzz-nothing&lang=en")
     assert "Nothing found" in page_text(nothing.text)
+
+
+def _every_match_ranked(store, q: str, base: str) -> list[str]:
+    """The ranking over every label, computed the plain way: each IRI's best matching label, then
+    entities first, the rank of the match, the kind of thing, the length of the label, the IRI."""
+    from ecokg.services.search import KIND_ORDER
+    from ecokg.services.labels import LABEL_PROPS
+
+    q_stem = stem(q)
+    best: dict[str, tuple] = {}
+    for p in LABEL_PROPS:
+        for r in store.query(f"SELECT ?x ?l WHERE {{ ?x <{p}> ?l . FILTER(isIRI(?x) && isLiteral(?l)) }}"):
+            t = normalize(r["l"].value)
+            rank = 0 if t == q else 1 if t.startswith(q) else 2 if q in t else 3 if q_stem and q_stem in t else None
+            if rank is not None:
+                iri = r["x"].value
+                best[iri] = min(best.get(iri, (9,)), (rank, len(t)))
+    entities = base + "id/"
+
+    def score(iri):
+        kind = iri[len(entities):].split("/", 1)[0] if iri.startswith(entities) else None
+        return (0 if kind else 1, best[iri][0], KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER),
+                best[iri][1], iri)
+    return sorted(best, key=score)
+
+
+@pytest.mark.parametrize("q", ["a", "e", "区", "县", "开州县", "kaizhou", "巫山", "重庆", "zone", "ｚｏｎｅ", "2"])
+@pytest.mark.parametrize("limit", [1, 10, 50])
+def test_index_stops_early_yet_ranks_as_a_full_scan(bundled_store, q, limit):
+    """The index visits labels in the order of the results and stops at ``limit``: the hits are the
+    same, in the same order, as ranking every matching label of the graph."""
+    from ecokg.services import GraphServices
+    from ecokg.services.search import search
+
+    g = GraphServices(bundled_store, "https://w3id.org/ecokg/")
+    got = [h.iri for h in search(g, q, "en", limit=limit)]
+    assert got == _every_match_ranked(bundled_store, normalize(q), "https://w3id.org/ecokg/")[:limit]
+    assert got  # every query here matches something in the bundled graph

@@ -52,12 +52,13 @@ class GraphServices:
     def search_index(self):
         """Every label, for search only: made on the first search (pages never need it)."""
         if self._search_index is None:
-            from ecokg.services.search import LabelSearchIndex
+            from ecokg.services.search import LabelSearchIndex, classify
             from ecokg.store.embedded import EmbeddedStore
 
             # the embedded store never changes while served; a remote one may
             static = isinstance(self.store, EmbeddedStore)
-            self._search_index = LabelSearchIndex(self.store, None if static else self._label_max_age)
+            self._search_index = LabelSearchIndex(self.store, classify(self.uris),
+                                                  None if static else self._label_max_age)
         return self._search_index
 
     # -- querying ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import time
 import unicodedata
 from array import array
 from bisect import bisect_right
+from operator import itemgetter
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -33,7 +34,9 @@ KIND_ORDER = ("place", "scheme", "batch", "practice", "indicator", "org", "sourc
               "designation")
 SUFFIXES = ("自治县", "街道", "区", "县", "市", "镇", "乡")
 _SPACE = re.compile(r"\s+")
-_SEP = "\n"  # never inside a normalised label (whitespace runs become one space)
+_SEP = "\x00"  # between the labels in the index (NFKC and casefold keep it; taken out of labels)
+_SPACE_RUN = _SPACE  # (the separator is not whitespace)
+_SEP_SPACES = re.compile(r" ?\x00 ?")
 
 _ALL_LABELS = "SELECT ?x ?label WHERE { { " + " UNION ".join(
     f"{{ ?x <{p}> ?label }}" for p in LABEL_PROPS) + " } FILTER(isLiteral(?label) && isIRI(?x)) }"
@@ -66,108 +69,126 @@ class Hit:
                 "en": self.labels.get("en"), "matched": self.matched, "types": [t.text for t in self.types]}
 
 
-class LabelSearchIndex:
-    """Every label of the graph, normalised, in one string; built on first use."""
+class _Group:
+    """The labels of one kind of thing (say, places), normalised, shortest first, in one string."""
 
-    def __init__(self, store, max_age: float | None):
+    def __init__(self, entries: list[tuple[int, str, str, str]]):  # (length, iri, label, normalised), sorted
+        self.blob = _SEP + _SEP.join(e[3] for e in entries) + _SEP
+        self.starts = array("q")
+        pos = 1
+        for e in entries:
+            self.starts.append(pos)
+            pos += e[0] + 1
+        self.starts.append(pos)  # the end of the last entry (+1)
+        self.iris = [e[1] for e in entries]
+        self.texts = [e[2] for e in entries]
+
+    def scan(self, needle: str):
+        """(entry text normalised, iri, label) of each entry containing ``needle``, in the group's order."""
+        blob, starts = self.blob, self.starts
+        lead = 1 if needle[0] == _SEP else 0
+        i = blob.find(needle)
+        while i >= 0:
+            k = bisect_right(starts, i + lead) - 1
+            b = starts[k + 1] - 1
+            yield blob[starts[k]:b], self.iris[k], self.texts[k]
+            i = blob.find(needle, b)  # on from this entry's end (its separator)
+
+
+class LabelSearchIndex:
+    """Every label of the graph, normalised; built on first use.
+
+    The labels are grouped by what a hit's rank depends on besides the match (an entity or not, the
+    kind of thing) and sorted shortest first within a group, so that a search visits them in the
+    order of the results and stops at ``limit``: a one-letter query costs no more than a long one."""
+
+    def __init__(self, store, classify, max_age: float | None):
         self._store = store
+        self._classify = classify  # iri -> (0 for an entity else 1, rank of its kind)
         self._max_age = max_age  # None: the store never changes
         self._lock = threading.Lock()
-        self._data: tuple | None = None  # (blob, starts, entry_iri, texts, iris)
+        self._groups: list[tuple[tuple[int, int], _Group]] | None = None
         self._built_at = 0.0
         self._refreshing = False
         self.build_seconds: float | None = None
+        self.labels = 0
 
-    def _build(self) -> tuple:
+    def _build(self) -> list[tuple[tuple[int, int], _Group]]:
         t0 = time.monotonic()
-        iris: list[str] = []
-        iri_ids: dict[str, int] = {}
-        parts: list[str] = []
-        starts = array("q")
-        entry_iri = array("q")
-        texts: list[str] = []
-        pos = 0
-        seen: set[tuple[int, str]] = set()
-        for row in self._store.query(_ALL_LABELS):
-            label = row["label"]
-            if not isinstance(label, ox.Literal):
-                continue
-            iri = row["x"].value
-            i = iri_ids.get(iri)
-            if i is None:
-                i = iri_ids[iri] = len(iris)
-                iris.append(iri)
-            if (i, label.value) in seen:  # the same text in two properties or languages
-                continue
-            seen.add((i, label.value))
-            norm = normalize(label.value)
-            starts.append(pos)
-            entry_iri.append(i)
-            texts.append(label.value)
-            parts.append(norm)
-            pos += len(norm) + 1
-        starts.append(pos)  # the end of the last entry (+1)
-        data = (_SEP.join(parts) + _SEP, starts, entry_iri, texts, iris)
+        # (the same text in two properties or languages: once)
+        pairs = {(x.value, label.value) for x, label in self._store.query(_ALL_LABELS)}
+        raw = list(pairs)
+        # normalised all at once (one NFKC and casefold over the joined labels, not one per label)
+        blob = _SEP.join(text.replace(_SEP, " ") for _, text in raw)
+        blob = _SEP_SPACES.sub(_SEP, _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", blob).casefold()))
+        norms = blob.split(_SEP) if raw else []
+        if len(norms) != len(raw):  # cannot happen (NFKC and casefold keep the separator); be safe anyway
+            norms = [normalize(text) for _, text in raw]
+        by_group: dict[tuple[int, int], list] = {}
+        keys: dict[str, tuple[int, int]] = {}
+        for (iri, text), norm in zip(raw, norms):
+            key = keys.get(iri)
+            if key is None:
+                key = keys[iri] = self._classify(iri)
+            by_group.setdefault(key, []).append((len(norm), iri, text, norm))
+        groups = []
+        for key in sorted(by_group):
+            entries = by_group[key]
+            for field in (2, 1, 0):  # shortest first, then by IRI, then by label (stable sorts: fast)
+                entries.sort(key=itemgetter(field))
+            groups.append((key, _Group(entries)))
+        self.labels = len(raw)
         self.build_seconds = time.monotonic() - t0
-        return data
+        return groups
 
-    def data(self) -> tuple:
+    def groups(self) -> list[tuple[tuple[int, int], _Group]]:
         with self._lock:
-            if self._data is None:
-                self._data = self._build()
+            if self._groups is None:
+                self._groups = self._build()
                 self._built_at = time.monotonic()
             elif (self._max_age is not None and not self._refreshing
                   and time.monotonic() - self._built_at > self._max_age):
                 self._refreshing = True  # serve the old index while a new one is built
                 threading.Thread(target=self._refresh, daemon=True, name="ecokg-search-index").start()
-            return self._data
+            return self._groups
 
     def _refresh(self) -> None:
         try:
-            data = self._build()
+            groups = self._build()
             with self._lock:
-                self._data, self._built_at = data, time.monotonic()
+                self._groups, self._built_at = groups, time.monotonic()
         finally:
             self._refreshing = False
 
-    def matches(self, q: str, q_stem: str | None) -> dict[str, tuple[int, int, str]]:
-        """iri -> the best (rank, normalised length, label) among its labels that match."""
-        blob, starts, entry_iri, texts, iris = self.data()
-        needle = q_stem or q
-        best: dict[int, tuple[int, int, str]] = {}
-        i = blob.find(needle)
-        while i >= 0:
-            k = bisect_right(starts, i) - 1
-            a, b = starts[k], starts[k + 1] - 1
-            t = blob[a:b]
-            if t == q:
-                rank = 0
-            elif t.startswith(q):
-                rank = 1
-            elif q in t:
-                rank = 2
-            else:
-                rank = 3  # only the stem matched
-            cand = (rank, b - a, texts[k])
-            e = entry_iri[k]
-            if e not in best or cand < best[e]:
-                best[e] = cand
-            i = blob.find(needle, b + 1)
-        return {iris[e]: v for e, v in best.items()}
+    def top(self, q: str, q_stem: str | None, limit: int) -> list[tuple[tuple, str, str]]:
+        """The best ``limit`` (score, iri, matched label), best first.  A score is (0 for an entity
+        else 1, rank of the match, rank of the kind, length of the label, iri); the rank of a match is
+        0 the label is the query, 1 it starts with it, 2 contains it, 3 contains only its stem."""
+        groups = self.groups()
+        passes = [(0, _SEP + q + _SEP), (1, _SEP + q), (2, q)] + ([(3, q_stem)] if q_stem else [])
+        found: set[str] = set()
+        out: list[tuple[tuple, str, str]] = []
+        for entity in (0, 1):
+            mine = [(key, grp) for key, grp in groups if key[0] == entity]
+            for rank, needle in passes:
+                for (_, kind), grp in mine:
+                    # within a group the entries come shortest first, then by IRI: the order of the results
+                    for t, iri, text in grp.scan(needle):
+                        r = 0 if t == q else 1 if t.startswith(q) else 2 if q in t else 3
+                        if r != rank or iri in found:  # found already, at this rank or a better one
+                            continue
+                        found.add(iri)
+                        out.append(((entity, rank, kind, len(t), iri), iri, text))
+                        if len(out) >= limit:
+                            return out
+        return out
 
 
 def search(g: GraphServices, query: str, lang: str, limit: int = 50) -> list[Hit]:
     q = normalize(query[:MAX_QUERY])
     if not q or _SEP in q:
         return []
-    q_stem = stem(q)
-    scored = []
-    for iri, (rank, length, text) in g.search_index.matches(q, q_stem).items():
-        # entities before ontology terms, then by how well the label matched, the kind of thing,
-        # and how tightly
-        scored.append(((0 if g.uris.is_entity(iri) else 1, rank, _kind_rank(g, iri), length, iri), iri, text))
-    scored.sort()
-    top = scored[:limit]
+    top = g.search_index.top(q, stem(q), limit)
     nodes = [ox.NamedNode(iri) for _, iri, _ in top]
     types = _types(g, nodes)
     g.labels.prefetch(nodes + [t for ts in types.values() for t in ts])
@@ -177,6 +198,16 @@ def search(g: GraphServices, query: str, lang: str, limit: int = 50) -> list[Hit
         labels = {l: names.get(l) for l in LANGS if names and names.get(l)}
         hits.append(Hit(iri, g.uris.href(iri), labels, text, g.values(types.get(iri, []), lang), score))
     return hits
+
+
+def classify(uris):
+    """iri -> (0 for an entity else 1, rank of its kind): what orders equally good matches."""
+    def key(iri: str) -> tuple[int, int]:
+        if not uris.is_entity(iri):
+            return 1, len(KIND_ORDER)
+        kind = iri[len(uris.entities):].split("/", 1)[0]
+        return 0, KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return key
 
 
 def _types(g: GraphServices, nodes: list[ox.NamedNode]) -> dict[str, list[ox.NamedNode]]:
@@ -190,9 +221,3 @@ def _types(g: GraphServices, nodes: list[ox.NamedNode]) -> dict[str, list[ox.Nam
         ts.sort(key=lambda t: t.value)
     return out
 
-
-def _kind_rank(g: GraphServices, iri: str) -> int:
-    if not g.uris.is_entity(iri):
-        return len(KIND_ORDER)
-    kind = iri[len(g.uris.entities):].split("/", 1)[0]
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
