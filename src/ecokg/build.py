@@ -286,6 +286,7 @@ def build(
     paths: Sequence[str | Path] | None = None,
     base_uri: str = DEFAULT_BASE_URI,
     progress: bool = False,
+    shacl_engine: str = "auto",
 ) -> BuildResult:
     """Validate, then build into ``out`` atomically.  Raises ``BuildRefused`` for invalid data (nothing written)
     and ``RdfFileError`` for a file that is not RDF.  ``paths`` default to the bundled data; the bundled
@@ -312,7 +313,7 @@ def build(
                     steps, label="ecokg build", file=sys.stderr, item_show_func=lambda s: s or ""))
             for step in todo:
                 if step == "validate":
-                    report = validate(data_paths)
+                    report = validate(data_paths, engine=shacl_engine)
                     if not report.conforms:
                         raise BuildRefused(report)
                 elif step in ("read", "graphs"):

@@ -40,7 +40,7 @@ def main() -> None:
 
 @main.command()
 @setting_options("host", "port", "workers", "timeout", "max_body", "max_memory", "max_rows", "data", "store_path",
-                 "store", "validate", "base_uri", "dist", "log_level")
+                 "store", "validate", "shacl_engine", "base_uri", "dist", "log_level")
 def serve(**params) -> None:
     """Serve the SPARQL endpoint and the linked-data pages.
 
@@ -68,23 +68,43 @@ def serve(**params) -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--with-bundled", is_flag=True,
               help="Check FILEs together with the bundled data (e.g. a new file that refers to existing entities).")
-def validate(files: tuple[str, ...], with_bundled: bool) -> None:
+@click.option("--progress/--no-progress", default=None,
+              help="Show the steps on stderr. [default: when stderr is a terminal]")
+@setting_options("shacl_engine")
+def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, **params) -> None:
     """Check data against the SHACL shapes (default: the bundled data; the ontology is always included).
 
     Exit status: 0 valid, 1 invalid (a report of every violation), 2 a file that is not valid RDF.
     """
+    import time
+
     from ecokg import resources
     from ecokg.rdfio import RdfFileError
+    from ecokg.shacl import Unsupported
     from ecokg.validate import validate as run_validate
 
+    settings = settings_from(**params)
     paths = list(files) if files else None
     if files and with_bundled:
         paths = [*map(str, resources.bundled_files()), *files]
+    if progress is None:
+        progress = sys.stderr.isatty()
+    started = time.monotonic()
+
+    def step(what: str) -> None:
+        click.echo(f"[{time.monotonic() - started:7.1f} s] {what}", err=True)
+
     try:
-        report = run_validate(paths)
+        report = run_validate(paths, engine=settings.shacl_engine, on_progress=step if progress else None)
     except RdfFileError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
+    except Unsupported as e:
+        click.echo(f"error: the native SHACL engine cannot check these shapes: {e}; "
+                   "use --shacl-engine pyshacl or auto", err=True)
+        sys.exit(2)
+    if progress:
+        step(f"done ({report.engine} engine)")
     if report.conforms:
         click.echo(report.summary())
         return
@@ -95,7 +115,7 @@ def validate(files: tuple[str, ...], with_bundled: bool) -> None:
 @main.command()
 @click.option("--out", "out", default=None, type=click.Path(file_okay=False, path_type=str),
               help="Folder to write (replaced atomically). [default: the dist setting]")
-@setting_options("dist", "base_uri", "data")
+@setting_options("dist", "base_uri", "data", "shacl_engine")
 def build(out: str | None, **params) -> None:
     """Validate the bundled data, then write the dumps, VoID/DCAT, checksums and an Oxigraph store.
 
@@ -108,7 +128,7 @@ def build(out: str | None, **params) -> None:
     settings = settings_from(**params)
     try:
         result = run_build(out or settings.dist, paths=settings.data or None, base_uri=settings.base_uri,
-                           progress=True)
+                           progress=True, shacl_engine=settings.shacl_engine)
     except RdfFileError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

@@ -39,6 +39,7 @@ def _optional_int(value: str) -> int | None:
 
 
 VALIDATE_MODES = ("auto", "always", "never")
+SHACL_ENGINES = ("auto", "native", "pyshacl")
 
 
 def _validate_mode(value: str) -> str:
@@ -71,6 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Check the data against the SHACL shapes before serving and refuse invalid data: `auto` checks the "
             "bundled data (not `--data` files, which may be any RDF), `always` also `--data` files, "
             "`never` nothing.", _validate_mode, choices=VALIDATE_MODES),
+    Setting("shacl_engine", "auto",
+            "SHACL engine of `validate`, `build` and the check before `serve`: `native` (ecokg's own, fast at "
+            "scale), `pyshacl` (the reference), `auto` native unless the shapes use something it does not "
+            "support.", choices=SHACL_ENGINES),
     Setting("dist", "dist", "Folder that `ecokg build` writes and the downloads page serves."),
     Setting("log_level", "info", "Log level of the server (debug, info, warning, error)."),
 )
@@ -92,6 +97,7 @@ class Settings:
     store_path: str | None = None
     store: str | None = None
     validate: str = "auto"
+    shacl_engine: str = "auto"
     dist: str = "dist"
     log_level: str = "info"
 
@@ -100,6 +106,8 @@ class Settings:
             object.__setattr__(self, "base_uri", self.base_uri + "/")
         object.__setattr__(self, "data", tuple(self.data))
         object.__setattr__(self, "validate", _validate_mode(self.validate))
+        if self.shacl_engine not in SHACL_ENGINES:
+            raise ValueError(f"shacl_engine must be one of {', '.join(SHACL_ENGINES)}, not {self.shacl_engine!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
