@@ -217,19 +217,40 @@ def measure_sizes(data: Path, store_dir: Path, out: Path, scale: str, args) -> d
             size[label + "_s"] = f"error: {str(e)[:300]}"
         log(f"  {label}: {size[label + '_s']}")
     if args.validate_timeout > 0 and ecokg_has("validate"):
-        secs, rss, rc = peers.run_measured([sys.executable, "-m", "ecokg", "validate", str(data)],
-                                           out / f"validate-{scale}.log", timeout=args.validate_timeout)
-        size["validate_s"] = secs if rc in (0, 1) else f"did not finish in {args.validate_timeout:.0f} s" \
-            if rc == -9 else f"exit {rc}"
-        size["validate_peak_mb"] = rss
-        size["validate_exit"] = rc
-        log(f"  validate: {size['validate_s']} (exit {rc}, {rss:.0f} MiB)")
+        size.update(measure_validators(data, out, scale, args))
     else:
         size["validate_s"] = "not measured"
     if importlib.util.find_spec("ecokg.build") and args.build_timeout > 0:
         size.update(measure_build(data, out, scale, args))
     else:
         size["build_s"] = "not measured"
+    return size
+
+
+VALIDATORS = [  # (key prefix, name, command after the interpreter, module it needs)
+    ("validate", "ecokg validate", ["-m", "ecokg", "validate"], "ecokg"),
+    ("validate_pyshacl", "pyshacl (ecokg validate --shacl-engine pyshacl)",
+     ["-m", "ecokg", "validate", "--shacl-engine", "pyshacl"], "pyshacl"),
+    ("validate_pyshacl_turbo", "pyshacl-turbo", ["-m", "bench.validators", "pyshacl-turbo"], "pyshacl_turbo"),
+]
+
+
+def measure_validators(data: Path, out: Path, scale: str, args) -> dict:
+    """`ecokg validate FILE` (its native SHACL engine) and its peers on the same file and shapes: time, peak
+    memory, exit status (0 valid, 1 invalid: every engine must say 0 on the generated data)."""
+    size: dict = {}
+    for key, name, cmd, module in VALIDATORS:
+        if importlib.util.find_spec(module) is None:
+            size[key + "_s"] = f"not installed ({module})"
+            continue
+        log_path = out / f"{key.replace('_', '-')}-{scale}.log"
+        secs, rss, rc = peers.run_measured([sys.executable, *cmd, str(data)], log_path,
+                                           timeout=args.validate_timeout)
+        size[key + "_s"] = secs if rc in (0, 1) else f"did not finish in {args.validate_timeout:.0f} s" \
+            if rc == -9 else f"exit {rc}"
+        size[key + "_peak_mb"] = rss
+        size[key + "_exit"] = rc
+        log(f"  {name}: {size[key + '_s']} (exit {rc}, {rss:.0f} MiB)")
     return size
 
 

@@ -79,6 +79,27 @@ def test_harness_against_real_servers(small, capsys):
     assert "sum of medians" in printed and "| lookup |" in printed
 
 
+def test_validation_peers_judge_alike(small, tmp_path):
+    """`ecokg validate` and its peers in the benchmark (pyshacl, pyshacl-turbo) all pass the generated data and
+    all fail a broken file, so that their times compare the same work."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from bench.run import VALIDATORS, measure_validators
+
+    _, path, _ = small
+    size = measure_validators(path, tmp_path, "10k", SimpleNamespace(validate_timeout=600))
+    for key, *_ in VALIDATORS:
+        assert size[key + "_exit"] == 0, (key, size)
+        assert size[key + "_s"] > 0 and size[key + "_peak_mb"] > 0
+    broken = Path(__file__).parent / "broken" / "batch-without-year.ttl"
+    for _, _, cmd, _ in VALIDATORS:
+        r = subprocess.run([sys.executable, *cmd, str(broken)], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 1, (cmd, r.stdout[-2000:], r.stderr[-2000:])
+
+
 def test_stats_median_and_p95():
     st = load.Stats(latencies=[i / 1000 for i in range(1, 101)], elapsed=2.0)
     assert st.median_ms == pytest.approx(50.5)
