@@ -167,7 +167,13 @@ def _collect(rows: list[dict], key: str, cols: list[str], g: GraphServices, lang
         for c in cols:
             if r.get(c) is not None and r[c] not in entry[c]:
                 entry[c].append(r[c])
-    return [{c: g.values(v, lang) for c, v in entry.items()} for entry in merged.values() if any(entry.values())]
+    # (each cell sorted, by IRI or value: the same page whatever order the engine answers in)
+    return [{c: sorted(g.values(v, lang), key=_cell_order) for c, v in entry.items()}
+            for entry in merged.values() if any(entry.values())]
+
+
+def _cell_order(v: Value):
+    return (v.iri or "", str(v.sort_key), v.lang or "")
 
 
 def _paged_table(g: GraphServices, node, lang: str, page: int, *, key: str, listing: str, details: str,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -33,6 +36,8 @@ class Value:
         return self.text
 
 
+MEMO_ENTRIES = 256  # whole-graph summaries kept (see ``select(cached=True)``)
+
 _PLAIN_TYPES = {XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "positiveInteger", "nonNegativeInteger", "int", "long")}
 
@@ -46,6 +51,11 @@ class GraphServices:
         self.labels = Labels(store, max_age=label_max_age, fallback=self._short_name)
         self._label_max_age = label_max_age
         self._search_index = None
+        from ecokg.store.embedded import EmbeddedStore
+
+        self._static = isinstance(store, EmbeddedStore)  # the embedded store never changes while served
+        self._memo: "OrderedDict[tuple, tuple[float, list]]" = OrderedDict()
+        self._memo_lock = threading.Lock()
         self._prologue = sparql_prologue(base_uri)
 
     @property
@@ -53,27 +63,49 @@ class GraphServices:
         """Every label, for search only: made on the first search (pages never need it)."""
         if self._search_index is None:
             from ecokg.services.search import LabelSearchIndex, classify
-            from ecokg.store.embedded import EmbeddedStore
 
-            # the embedded store never changes while served; a remote one may
-            static = isinstance(self.store, EmbeddedStore)
             self._search_index = LabelSearchIndex(self.store, classify(self.uris),
-                                                  None if static else self._label_max_age)
+                                                  None if self._static else self._label_max_age)
         return self._search_index
 
     # -- querying ---------------------------------------------------------------------------------
-    def select(self, body: str, *, labelled: bool = False, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
+    def select(self, body: str, *, labelled: bool = False, cached: bool = False,
+               **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
         """Run a SELECT (prefixes prepended); ``bindings`` become substitutions, never query text.
 
         pyoxigraph only substitutes projected variables: every bound variable must be in the SELECT
         clause (and in GROUP BY for an aggregate query).  ``labelled``: the rows are to be shown, so
-        fetch the labels of every IRI in them at once (one query, not one per IRI).
+        fetch the labels of every IRI in them at once (one query, not one per IRI).  ``cached``: a
+        summary of the whole graph (counts for the home page, usage for the ontology), kept while the
+        store cannot have changed (the embedded store: as long as it is served; a remote one:
+        ``label_max_age`` seconds).
         """
-        result = self.store.query(self._prologue + body, substitutions=bindings or None)
-        names = [v.value for v in result.variables]
-        rows = [{n: row[n] for n in names} for row in result]
+        if cached:
+            rows = self._memo_get(body, bindings)
+        else:
+            rows = self._select(body, bindings)
         if labelled:
             self.labels.prefetch(t for r in rows for t in r.values())
+        return rows
+
+    def _select(self, body: str, bindings) -> list[dict[str, Any]]:
+        result = self.store.query(self._prologue + body, substitutions=bindings or None)
+        names = [v.value for v in result.variables]
+        return [{n: row[n] for n in names} for row in result]
+
+    def _memo_get(self, body: str, bindings) -> list[dict[str, Any]]:
+        key = (body, tuple(sorted((k, str(v)) for k, v in bindings.items())))
+        now = time.monotonic()
+        with self._memo_lock:
+            hit = self._memo.get(key)
+            if hit is not None and (self._static or now - hit[0] <= self._label_max_age):
+                self._memo.move_to_end(key)
+                return hit[1]
+        rows = self._select(body, bindings)
+        with self._memo_lock:
+            self._memo[key] = (now, rows)
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
         return rows
 
     def ask(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> bool:

@@ -38,7 +38,7 @@ class Members:
 
 
 def triple_count(g: GraphServices) -> int:
-    rows = g.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    rows = g.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", cached=True)
     return int(rows[0]["n"].value) if rows else 0
 
 
@@ -63,7 +63,8 @@ def subclasses(g: GraphServices, c: ox.NamedNode) -> list[ox.NamedNode]:
 
 
 def _count_members(g: GraphServices, classes: list[ox.NamedNode]) -> int:
-    rows = g.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {values_clause('t', classes)} ?x a ?t . FILTER(isIRI(?x)) }}")
+    rows = g.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {values_clause('t', classes)} ?x a ?t . FILTER(isIRI(?x)) }}",
+                    cached=True)
     return int(rows[0]["n"].value) if rows else 0
 
 
@@ -103,7 +104,7 @@ SELECT ?scheme (SAMPLE(?lv) AS ?level) (COUNT(DISTINCT ?d) AS ?n) WHERE {
   ?scheme a eco:DesignationScheme .
   OPTIONAL { ?scheme eco:level ?lv }
   OPTIONAL { ?d eco:scheme ?scheme ; eco:holder ?h }
-} GROUP BY ?scheme""")
+} GROUP BY ?scheme""", cached=True)
     out = [(g.value(r["scheme"], lang), g.value(r["level"], lang) if r.get("level") is not None else None,
             int(r["n"].value)) for r in rows]
     # national schemes first, then municipal; within a level the schemes with most titles first
@@ -130,7 +131,7 @@ SELECT ?d ?h (SAMPLE(?yr) AS ?year) (SAMPLE(?lv) AS ?level) WHERE {
   OPTIONAL { ?d eco:batch/eco:year ?by }
   BIND(COALESCE(?dy, ?by) AS ?yr)
   OPTIONAL { ?d eco:scheme/eco:level ?lv }
-} GROUP BY ?d ?h""")
+} GROUP BY ?d ?h""", cached=True)
     counts: dict[str, dict[str, int]] = {}
     level_terms: "OrderedDict[str, ox.NamedNode | None]" = OrderedDict()
     unknown = 0

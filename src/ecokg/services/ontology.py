@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import Names
+from ecokg.services.paging import values_clause
 from ecokg.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
 
 CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
@@ -58,14 +59,14 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
     ns_node = ox.NamedNode(ns)
     by_term: "OrderedDict[str, dict[str, list]]" = OrderedDict()
     for r in g.select("SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }",
-                      ns=ns_node):
+                      cached=True, ns=ns_node):
         by_term.setdefault(r["t"].value, {}).setdefault(r["p"].value, []).append(r["o"])
     # terms of reused vocabularies that the ontology declares (schema:containedInPlace, dcterms:source, ...)
     reused: "OrderedDict[str, dict[str, list]]" = OrderedDict()
     for r in g.select(f"""SELECT ?ns ?t ?p ?o WHERE {{
   VALUES ?k {{ {_DECLARED} }}
   ?t a ?k . FILTER(isIRI(?t) && !STRSTARTS(STR(?t), STR(?ns)))
-  ?t ?p ?o }}""", ns=ns_node):
+  ?t ?p ?o }}""", cached=True, ns=ns_node):
         d = reused.setdefault(r["t"].value, {}).setdefault(r["p"].value, [])
         if r["o"] not in d:
             d.append(r["o"])
@@ -75,19 +76,22 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
                       + [ox.NamedNode(p) for d in (by_term, reused) for props in d.values() for p in props]
                       + [o for d in (by_term, reused) for props in d.values() for os_ in props.values() for o in os_])
 
-    # a class is used by the members of its subclasses too (the class pages list them all)
+    # usage counts, over the whole graph (cached: the graph changes seldom, the page is read often);
+    # counted for the terms themselves (VALUES), not for every class and object of the graph
+    terms = [ox.NamedNode(i) for d in (by_term, reused) for i in d]
     class_use = {r["c"].value: int(r["n"].value) for r in g.select(
-        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?t . ?t rdfs:subClassOf* ?c . FILTER(isIRI(?c)) } "
-        "GROUP BY ?c")}
+        f"SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {values_clause('c', terms)} ?t rdfs:subClassOf* ?c . ?x a ?t }} "
+        "GROUP BY ?c", cached=True)} if terms else {}
     prop_use = {r["p"].value: int(r["n"].value) for r in g.select(
-        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")}
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p", cached=True)}
     obj_use = {r["o"].value: int(r["n"].value) for r in g.select(
-        "SELECT ?ns ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o . FILTER(isIRI(?o) && STRSTARTS(STR(?o), STR(?ns))) } GROUP BY ?ns ?o",
-        ns=ns_node)}
+        f"SELECT ?o (COUNT(*) AS ?n) WHERE {{ {values_clause('o', terms)} ?s ?p ?o }} GROUP BY ?o",
+        cached=True)} if terms else {}
 
     def make(iri: str, props: dict[str, list], name: str) -> Term:
         term = Term(iri, name, g.labels.names(iri) or Names(), "individual")
-        vals = lambda p: g.values(props.get(p, []), lang)  # noqa: E731
+        # (sorted: the same page whatever order the engine answers in)
+        vals = lambda p: sorted(g.values(props.get(p, []), lang), key=lambda v: (v.text, v.lang or ""))  # noqa: E731
         term.types = vals(RDF + "type")
         defs: list[Value] = []
         for p in DEFINITION_PROPS:
@@ -129,7 +133,9 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
     for r in g.select("SELECT ?ont ?p ?o WHERE { ?ont ?p ?o }", ont=onto):
         if r["p"].value not in (RDFS + "label", RDF + "type"):
             header.setdefault(r["p"].value, []).append(r["o"])
-    head = [(g.value(ox.NamedNode(p), lang), _lang_pref(g.values(os_, lang), lang)) for p, os_ in header.items()]
+    head = [(g.value(ox.NamedNode(p), lang), _lang_pref(sorted(g.values(os_, lang), key=lambda v: (v.text, v.lang or "")), lang))
+            for p, os_ in header.items()]
+    head.sort(key=lambda h: (h[0].text.casefold(), h[0].iri or ""))
     return OntologyDoc(g.uris.ontology, g.labels.names(g.uris.ontology) or Names(), head, classes, properties,
                        individuals, reused_classes, reused_properties)
 

@@ -54,7 +54,7 @@ class SchemeView:
 def chongqing_places(g: GraphServices) -> set[str]:
     """Chongqing and every place contained in it (at any depth)."""
     cq = ox.NamedNode(g.uris.entity("place/chongqing"))
-    rows = g.select("SELECT DISTINCT ?cq ?p WHERE { ?p schema:containedInPlace+ ?cq }", cq=cq)
+    rows = g.select("SELECT DISTINCT ?cq ?p WHERE { ?p schema:containedInPlace+ ?cq }", cached=True, cq=cq)
     return {cq.value} | {r["p"].value for r in rows}
 
 
