@@ -49,8 +49,9 @@ def ontology_description(g) -> list[ox.Triple]:
     """
     ns = ox.NamedNode(g.uris.eco)
     out = description_own(g, g.uris.ontology)
-    out += [ox.Triple(r["t"], r["p"], r["o"]) for r in g.select(_ONTOLOGY_TERMS, ns=ns)]
-    out += [ox.Triple(r["b"], r["bp"], r["bo"]) for r in g.select(_BLANK_CLOSURE, ns=ns)]
+    # (whole-graph scans: cached while the store cannot change, see GraphServices.select)
+    out += [ox.Triple(r["t"], r["p"], r["o"]) for r in g.select(_ONTOLOGY_TERMS, cached=True, ns=ns)]
+    out += [ox.Triple(r["b"], r["bp"], r["bo"]) for r in g.select(_BLANK_CLOSURE, cached=True, ns=ns)]
     return _dedupe(out)
 
 

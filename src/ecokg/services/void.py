@@ -15,7 +15,8 @@ def minimal_void(g: GraphServices, endpoint_url: str) -> list[ox.Triple]:
     ds = ox.NamedNode(g.uris.base)
     t = lambda s, p, o: ox.Triple(s, ox.NamedNode(p), o)  # noqa: E731
     integer = lambda n: ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))  # noqa: E731
-    n_triples = g.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value
+    # (whole-graph counts: cached while the store cannot change, see GraphServices.select)
+    n_triples = g.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", cached=True)[0]["n"].value
     out = [
         t(ds, RDF + "type", ox.NamedNode(VOID + "Dataset")),
         t(ds, DCTERMS + "title", ox.Literal("ecokg: China's ecological-civilization designations", language="en")),
@@ -29,13 +30,13 @@ def minimal_void(g: GraphServices, endpoint_url: str) -> list[ox.Triple]:
     ]
     rows = g.select("""
 SELECT ?ns ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . FILTER(isIRI(?c) && STRSTARTS(STR(?x), STR(?ns))) }
-GROUP BY ?ns ?c ORDER BY ?c""", ns=ox.NamedNode(g.uris.entities))
+GROUP BY ?ns ?c ORDER BY ?c""", cached=True, ns=ox.NamedNode(g.uris.entities))
     for i, r in enumerate(rows):
         part = ox.NamedNode(f"{g.uris.base}void#class-{i + 1}")
         out += [t(ds, VOID + "classPartition", part), t(part, VOID + "class", r["c"]),
                 t(part, VOID + "entities", integer(r["n"].value))]
     example = g.select("SELECT ?ns ?x WHERE { ?x a ?c . FILTER(STRSTARTS(STR(?x), STR(?ns))) } ORDER BY ?x LIMIT 1",
-                       ns=ox.NamedNode(g.uris.entity("place/")))
+                       cached=True, ns=ox.NamedNode(g.uris.entity("place/")))
     if example:
         out.append(t(ds, VOID + "exampleResource", example[0]["x"]))
     return out
