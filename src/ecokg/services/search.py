@@ -126,18 +126,21 @@ class LabelSearchIndex:
             norms = [normalize(text) for _, text in raw]
         by_group: dict[tuple[int, int], list] = {}
         keys: dict[str, tuple[int, int]] = {}
+        interned: dict[str, str] = {}  # one string per IRI, however many labels it has
         for (iri, text), norm in zip(raw, norms):
+            iri = interned.setdefault(iri, iri)
             key = keys.get(iri)
             if key is None:
                 key = keys[iri] = self._classify(iri)
             by_group.setdefault(key, []).append((len(norm), iri, text, norm))
+        self.labels = len(raw)
+        del raw, pairs, norms, blob
         groups = []
         for key in sorted(by_group):
             entries = by_group[key]
             for field in (2, 1, 0):  # shortest first, then by IRI, then by label (stable sorts: fast)
                 entries.sort(key=itemgetter(field))
             groups.append((key, _Group(entries)))
-        self.labels = len(raw)
         self.build_seconds = time.monotonic() - t0
         return groups
 
