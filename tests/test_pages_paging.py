@@ -214,6 +214,7 @@ def test_scheme_holders_come_in_pages(paging_server):
     assert set(h1).isdisjoint(h2) and len(set(h1 + h2)) == HOLDERS
     assert all(re.fullmatch(r"Holder \d{3}", t) for t in h1 + h2)  # by their labels
     assert "1–300 of 350" in page_text(section(p1, "Batches and holders"))
+    assert '<ol class="holders" start="1">' in p1 and '<ol class="holders" start="301">' in p2  # numbered on
     assert parse_qs(urlsplit(pager(section(p1, "Batches and holders"))["next"]).query)["page"] == ["2"]
 
 

@@ -33,6 +33,7 @@ class BatchRow:
     stated: list[StatedCount] = field(default_factory=list)  # batch sizes stated by sources
     chongqing: int = 0  # holders in Chongqing that the graph enumerates
     in_graph: int = 0  # designations of this batch the graph records (``holders``: those on this page)
+    holders_start: int = 1  # the number of the first holder on this page, within the batch
 
     @property
     def stated_total(self) -> int | None:
@@ -109,6 +110,8 @@ SELECT DISTINCT ?s ?d ?h ?b WHERE {
     pg = Page(clamp(page, HOLDER_PAGE, total), HOLDER_PAGE, total)
     if pg.paged:  # in batch order, each batch's holders by IRI (pinyin slug); only this page is labelled
         entries.sort(key=lambda e: (position[id(e[0])], e[1].value, e[2].value))
+        for row, _, _ in entries[:pg.offset]:  # the holders of each batch on earlier pages
+            row.holders_start += 1
         entries = entries[pg.offset:pg.offset + pg.size]
     g.labels.prefetch(t for _, h, d in entries for t in (h, d))
     for row, h, d in entries:
