@@ -349,7 +349,7 @@ def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set:
     if step == "read":
         state["onto"], state["data"] = _read(paths, onto_set)
     elif step == "graphs":
-        quads, triples = canonical(assign_graphs(state["onto"], state["data"], base))
+        quads, triples = canonical(assign_graphs(state.pop("onto"), state.pop("data"), base))
         state["quads"], state["triples"] = quads, triples
         state["graphs"] = len({q.graph_name for q in quads if isinstance(q.graph_name, ox.NamedNode)})
         state["dists"] = []

@@ -99,7 +99,11 @@ class DataGraph:
     # -- SPARQL ----------------------------------------------------------------------------------------
 
     def store(self) -> ox.Store:
-        """An in-memory pyoxigraph store of the triples (for SHACL-SPARQL), built once."""
+        """An in-memory pyoxigraph store of the triples (for SHACL-SPARQL), built once.
+
+        A store keeps literals in canonical form (``"005"^^xsd:integer`` is read back as ``"5"``), so a
+        SPARQL target or constraint that looks at the lexical form of a non-canonical literal would see
+        the canonical one; ours only look at IRIs."""
         if self._store is None:
             store = ox.Store()
             store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples())
