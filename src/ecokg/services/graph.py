@@ -48,12 +48,14 @@ class GraphServices:
     def __init__(self, store: Store, base_uri: str, label_max_age: float = 60.0):
         self.store = store
         self.uris = UriSpace(base_uri)
-        self.labels = Labels(store, max_age=label_max_age, fallback=self._short_name)
         self._label_max_age = label_max_age
         self._search_index = None
         from ecokg.store.embedded import EmbeddedStore
 
         self._static = isinstance(store, EmbeddedStore)  # the embedded store never changes while served
+        # labels: kept (LRU) as long as the store cannot change, else ``label_max_age`` seconds
+        self.labels = Labels(store, max_age=float("inf") if self._static else label_max_age,
+                             fallback=self._short_name)
         self._memo: "OrderedDict[tuple, tuple[float, list]]" = OrderedDict()
         self._memo_lock = threading.Lock()
         self._prologue = sparql_prologue(base_uri)
