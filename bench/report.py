@@ -150,7 +150,8 @@ def render_one(r: dict) -> str:
                          f"{pm['largest_process']:.0f} / {pm['sum_of_processes']:.0f}"))
     for path, d in r["peers"].get("ecokg", {}).get("pages", {}).items():
         cold = d.get("cold_ms") or []
-        info.append((f"entity page `{path}` (HTML): first request, then median / p95 of warm ones, ms",
+        what = "JSON" if path.startswith("/search.json") else "HTML"
+        info.append((f"page `{path}` ({what}): first request, then median / p95 of warm ones, ms",
                      (f"{_num(cold[0], '{:.0f}') if cold else '–'}, then {_num(d['median_ms'])} / {_num(d['p95_ms'])}"
                       if d.get("status") == 200 else f"HTTP {d.get('status')}")))
     lines += ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in info]

@@ -89,6 +89,15 @@ def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: li
     return res
 
 
+def page_paths(man) -> list[str]:
+    """The generator's entity pages (a county, an indicator with an observation per county and year, a national
+    scheme), the indicator's second page of observations, the home page and a one-letter search."""
+    paths = list(man.page_paths)
+    if len(paths) > 1:
+        paths.append(paths[1] + "?page=2")
+    return [*paths, "/", "/search.json?q=a"]
+
+
 def page_latency(url: str, paths: list[str], seconds: float, max_requests: int, warmup: int = 3) -> dict:
     """Entity pages asked for as HTML by one client: the first ``warmup`` requests (each server worker's first
     page builds its label index) are reported apart as ``cold_ms``; median/p95 are of the requests after them."""
@@ -187,7 +196,7 @@ def run_peer(name: str, data: Path, store_dir: Path, out: Path, queries, clients
         res = measure_endpoint(name, load.HttpEndpoint(server.url), queries, clients, args.seconds,
                                args.max_requests)
         if name == "ecokg":
-            res["pages"] = page_latency(server.url, man.page_paths, args.seconds, args.max_requests)
+            res["pages"] = page_latency(server.url, page_paths(man), args.seconds, args.max_requests)
     res["startup_s"] = server.startup_s
     if isinstance(server, peers.Virtuoso):
         res["load_s"] = server.load_s
