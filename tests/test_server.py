@@ -40,3 +40,38 @@ def test_bad_data_file_stops_serve_with_file_and_line(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     assert f"{bad}:3" in out.stderr
+
+
+def test_loading_data_files_is_announced(start_server, tmp_path):
+    """`--data` files are announced before loading (size) and after (quads, time)."""
+    data = tmp_path / "two.nt"
+    data.write_text("<http://example.org/a> <http://example.org/p> \"1\" .\n"
+                    "<http://example.org/a> <http://example.org/p> \"2\" .\n", encoding="utf-8")
+    srv = start_server("--data", str(data), "--workers", "1")
+    log = srv.log()
+    assert "loading 1 file(s), 0.0 MB, into memory" in log, log[:2000]
+    assert re.search(r"^loaded 2 quads in \d+\.\d s$", log, re.M), log[:2000]
+    assert log.index("loaded 2 quads") < log.index("listening on")
+    srv.stop()
+
+
+def test_loading_reports_the_bytes_it_reads(tmp_path):
+    """The progress callback of a load sees every byte of the file (the compressed ones for .gz), and the
+    store holds the same quads either way."""
+    import gzip
+
+    import pyoxigraph as ox
+
+    from ecokg import resources
+    from ecokg.rdfio import load_file
+
+    source = resources.data_files()[0]
+    packed = tmp_path / (source.name + ".gz")
+    packed.write_bytes(gzip.compress(source.read_bytes()))
+    for path in (source, packed):
+        seen: list[int] = []
+        with_bar, without = ox.Store(), ox.Store()
+        load_file(with_bar, path, seen.append)
+        load_file(without, path)
+        assert sum(seen) == path.stat().st_size and len(seen) >= 1
+        assert set(with_bar) == set(without) and len(with_bar) > 0

@@ -59,8 +59,10 @@ class Store(ABC):
         return type(self).__name__
 
 
-def open_store(settings) -> Store:
-    """The store the settings ask for: remote endpoint, on-disk store, given files, or the bundled graph."""
+def open_store(settings, on_bytes=None) -> Store:
+    """The store the settings ask for: remote endpoint, on-disk store, given files, or the bundled graph.
+
+    ``on_bytes(n)``, if given, follows the reading of the ``data`` files (``n`` more bytes read)."""
     if settings.store:
         from ecokg.store.remote import RemoteStore
 
@@ -70,5 +72,5 @@ def open_store(settings) -> Store:
     if settings.store_path:
         return EmbeddedStore.open_read_only(settings.store_path)
     if settings.data:
-        return EmbeddedStore.from_files(settings.data)
+        return EmbeddedStore.from_files(settings.data, on_bytes)
     return EmbeddedStore.bundled()

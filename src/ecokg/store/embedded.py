@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -19,9 +19,11 @@ class EmbeddedStore(Store):
         self.path = path  # the on-disk store's folder, None in memory
 
     @classmethod
-    def from_files(cls, paths: Iterable[str | Path]) -> "EmbeddedStore":
+    def from_files(cls, paths: Iterable[str | Path],
+                   on_bytes: Callable[[int], None] | None = None) -> "EmbeddedStore":
+        """The files loaded into memory; ``on_bytes(n)`` follows the reading (see ``rdfio.load_file``)."""
         paths = list(paths)
-        return cls(load_files(ox.Store(), paths), label=f"in-memory ({len(paths)} files)")
+        return cls(load_files(ox.Store(), paths, on_bytes), label=f"in-memory ({len(paths)} files)")
 
     @classmethod
     def bundled(cls) -> "EmbeddedStore":
