@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +145,24 @@ def test_unsupported_shapes_are_named_and_auto_falls_back_to_pyshacl(tmp_path):
     assert report.engine == "pyshacl"
     assert not report.conforms  # ex:good is linked to (inverse path) and has ex:code, which closed forbids
     assert validate(None).engine == "native"  # the bundled shapes are fully supported
+
+
+@pytest.mark.parametrize("shape, named", [
+    ("sh:property [ sh:path ( ex:a ex:b ) ; sh:minCount 1 ]", "sequence path"),
+    ("sh:property [ sh:path [ sh:alternativePath ( ex:a ex:b ) ] ; sh:minCount 1 ]", "sh:alternativePath"),
+    ("sh:nodeKind sh:Bogus", "sh:nodeKind"),
+    ("sh:equals ex:other", "equals"),
+    ("sh:property [ sh:path ex:a ; sh:sparql [ sh:select \"SELECT $this WHERE { $this $PATH ?v }\" ] ]", "$PATH"),
+    ("sh:property [ sh:path ex:a ; sh:qualifiedValueShape [ sh:class ex:B ] ; sh:qualifiedMinCount 1 ; "
+     "sh:qualifiedValueShapesDisjoint true ]", "Disjoint"),
+    ("sh:pattern \"a\" ; sh:flags \"q\"", "flag"),
+])
+def test_each_unsupported_term_is_refused_by_name(tmp_path, shape, named):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+                      f"ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; {shape} .\n", encoding="utf-8")
+    with pytest.raises(Unsupported, match=re.escape(named)):
+        read_shapes([shapes])
 
 
 def test_cli_engines_print_the_same_report():

@@ -44,6 +44,7 @@ _COMPONENTS = {
     "qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint",
 }
 _SUPPORTED = _TARGETS | _ANNOTATIONS | _COMPONENTS
+_NODE_KINDS = {sh(k) for k in ("IRI", "BlankNode", "Literal", "BlankNodeOrIRI", "BlankNodeOrLiteral", "IRIOrLiteral")}
 _REGEX_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "x": re.VERBOSE}
 
 
@@ -222,6 +223,8 @@ class _Reader:
         for d in self.all(node, "datatype"):
             add(Component("Datatype", d))
         for k in self.all(node, "nodeKind"):
+            if k not in _NODE_KINDS:
+                raise Unsupported(f"shape {node}: sh:nodeKind {k}")
             add(Component("NodeKind", k))
         flags = self.one(node, "flags")
         for pattern in self.all(node, "pattern"):
@@ -260,6 +263,8 @@ class _Reader:
             if high is not None:
                 add(Component("QualifiedMaxCount", (qshape, _int(high))))
         for c in self.all(node, "sparql"):
+            if shape.path is not None:
+                raise Unsupported(f"shape {node}: SPARQL constraints on property shapes ($PATH)")
             select = self.one(c, "select")
             if select is None:
                 raise Unsupported(f"shape {node}: a SPARQL constraint without sh:select")
