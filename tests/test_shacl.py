@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ecokg import resources
-from ecokg.shacl import DataGraph, Unsupported, read_shapes
+from ecokg.shacl import DataGraph, InvalidShapes, Unsupported, read_shapes
 from ecokg.validate import validate
 
 HERE = Path(__file__).resolve().parent
@@ -239,3 +239,27 @@ def test_mutated_bundled_data_gives_the_reference_report(mutations, bundled_trip
     path = tmp_path_factory.mktemp("mutant") / "data.nt"
     path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
     assert_same(*both([path]))
+
+
+def test_sparql_target_rows_without_this_select_nothing(tmp_path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:minCount 1 ;
+    sh:target [ a sh:SPARQLTarget ;
+        sh:select "SELECT ?this WHERE { OPTIONAL { ?x <http://example.org/nothing> ?this } }" ] ;
+    sh:property [ sh:path ex:never ; sh:minCount 1 ] .
+""", encoding="utf-8")
+    report = validate([COMPONENTS_DATA], engine="native", shapes_paths=[shapes])
+    assert report.conforms and not report.violations
+
+
+def test_sparql_that_does_not_parse_is_named_when_the_shapes_are_read(tmp_path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:sparql [ sh:select "SELECT $this WHERE { $this ex:undeclared ?v }" ] .
+""", encoding="utf-8")
+    with pytest.raises(InvalidShapes, match=r"example.org/S>: its SPARQL does not parse: .*Prefix not found"):
+        read_shapes([shapes])

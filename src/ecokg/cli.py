@@ -80,7 +80,7 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
 
     from ecokg import resources
     from ecokg.rdfio import RdfFileError
-    from ecokg.shacl import Unsupported
+    from ecokg.shacl import InvalidShapes, Unsupported
     from ecokg.validate import validate as run_validate
 
     settings = settings_from(**params)
@@ -102,6 +102,9 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
     except Unsupported as e:
         click.echo(f"error: the native SHACL engine cannot check these shapes: {e}; "
                    "use --shacl-engine pyshacl or auto", err=True)
+        sys.exit(2)
+    except InvalidShapes as e:
+        click.echo(f"error: the shapes are broken: {e}", err=True)
         sys.exit(2)
     if progress:
         step(f"done ({report.engine} engine)")

@@ -15,6 +15,6 @@ results on every broken file, on the bundled data, on generated data and on rand
 
 from ecokg.shacl.data import DataGraph
 from ecokg.shacl.engine import Result, validate_graph
-from ecokg.shacl.shapes import Shape, Unsupported, read_shapes
+from ecokg.shacl.shapes import InvalidShapes, Shape, Unsupported, read_shapes
 
-__all__ = ["DataGraph", "Result", "Shape", "Unsupported", "read_shapes", "validate_graph"]
+__all__ = ["DataGraph", "InvalidShapes", "Result", "Shape", "Unsupported", "read_shapes", "validate_graph"]

@@ -92,7 +92,7 @@ class _Evaluator:
             elif kind == "objectsOf":
                 nodes |= data.objects_of(arg)
             elif kind == "sparql":
-                nodes.update(sol["this"] for sol in data.store().query(arg))
+                nodes.update(t for t in (sol["this"] for sol in data.store().query(arg)) if t is not None)
         return nodes
 
     def check(self, shape: Shape, focus) -> list[Result]:

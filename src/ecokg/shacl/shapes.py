@@ -52,6 +52,19 @@ class Unsupported(ValueError):
     """The shapes use something this engine does not evaluate."""
 
 
+class InvalidShapes(ValueError):
+    """The shapes graph is broken (e.g. a SPARQL target or constraint that does not parse)."""
+
+
+def _checked_sparql(node, text: str) -> str:
+    """The query text, once the engine's parser has accepted it (run on an empty store: nothing to read)."""
+    try:
+        ox.Store().query(text)
+    except SyntaxError as e:
+        raise InvalidShapes(f"shape {node}: its SPARQL does not parse: {e}") from None
+    return text
+
+
 @dataclass(frozen=True)
 class Component:
     """One constraint: ``kind`` is the local name of its SHACL constraint component (``MinCount`` ...)."""
@@ -202,7 +215,7 @@ class _Reader:
             select = self.one(t, "select")
             if select is None or extra:
                 raise Unsupported(f"shape {node}: only SPARQL targets (sh:select) are supported")
-            shape.targets.append(("sparql", self.prefixes(t) + _lit(select).value))
+            shape.targets.append(("sparql", _checked_sparql(node, self.prefixes(t) + _lit(select).value)))
 
     def prefixes(self, node) -> str:
         lines = []
@@ -268,6 +281,6 @@ class _Reader:
             select = self.one(c, "select")
             if select is None:
                 raise Unsupported(f"shape {node}: a SPARQL constraint without sh:select")
-            add(Component("SPARQL", self.prefixes(c) + _lit(select).value, source=c,
+            add(Component("SPARQL", _checked_sparql(node, self.prefixes(c) + _lit(select).value), source=c,
                           messages=tuple(sorted(_lit(m).value for m in self.all(c, "message")))))
 
