@@ -263,3 +263,20 @@ ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
 """, encoding="utf-8")
     with pytest.raises(InvalidShapes, match=r"example.org/S>: its SPARQL does not parse: .*Prefix not found"):
         read_shapes([shapes])
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build", "--out", "{tmp}/dist"]])
+def test_cli_names_broken_shapes_and_exits_2(command, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ecokg.cli import main
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+                      'ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql [ sh:select "SELECT nonsense" ] .\n',
+                      encoding="utf-8")
+    monkeypatch.setattr(resources, "shapes_files", lambda: [shapes])
+    result = CliRunner().invoke(main, [c.format(tmp=tmp_path) for c in command])
+    assert result.exit_code == 2, result.output
+    assert "example.org/S>: its SPARQL does not parse" in result.output
+    assert not (tmp_path / "dist").exists()

@@ -50,11 +50,12 @@ def serve(**params) -> None:
     from ecokg.preflight import DataRefused
     from ecokg.rdfio import RdfFileError
     from ecokg.server import serve as run_server
+    from ecokg.shacl import InvalidShapes, Unsupported
 
     settings = settings_from(**params)
     try:
         run_server(settings)
-    except RdfFileError as e:
+    except (RdfFileError, InvalidShapes, Unsupported) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     except DataRefused as e:
@@ -127,12 +128,13 @@ def build(out: str | None, **params) -> None:
     """
     from ecokg.build import BuildRefused, build as run_build
     from ecokg.rdfio import RdfFileError
+    from ecokg.shacl import InvalidShapes, Unsupported
 
     settings = settings_from(**params)
     try:
         result = run_build(out or settings.dist, paths=settings.data or None, base_uri=settings.base_uri,
                            progress=True, shacl_engine=settings.shacl_engine)
-    except RdfFileError as e:
+    except (RdfFileError, InvalidShapes, Unsupported) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     except BuildRefused as e:
