@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -20,6 +21,19 @@ def format_of(path: str | Path) -> ox.RdfFormat:
     if fmt is None:
         raise RdfFileError(f"{path}: unknown RDF syntax (extension {ext!r}); use .ttl, .nt, .nq, .trig, .jsonld, .rdf")
     return fmt
+
+
+@contextmanager
+def _errors_named(path: Path) -> Iterator[None]:
+    """Reading errors as ``RdfFileError`` naming the file (and the line, for syntax errors)."""
+    try:
+        yield
+    except SyntaxError as e:
+        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
+    except OSError as e:
+        raise RdfFileError(f"{path}: {e.strerror or e}") from e
+    except EOFError as e:  # a truncated .gz file
+        raise RdfFileError(f"{path}: {e}") from e
 
 
 class _CountingReader:
@@ -43,7 +57,7 @@ def load_file(store: ox.Store, path: str | Path, on_bytes: Callable[[int], None]
     path = Path(path)
     fmt = format_of(path)
     to_graph = None if fmt.supports_datasets else ox.DefaultGraph()
-    try:
+    with _errors_named(path):
         if path.name.endswith(".gz") or on_bytes is not None:
             import gzip
 
@@ -54,12 +68,6 @@ def load_file(store: ox.Store, path: str | Path, on_bytes: Callable[[int], None]
                 store.bulk_load(fh, fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
         else:
             store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
-    except SyntaxError as e:
-        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
-    except OSError as e:
-        raise RdfFileError(f"{path}: {e.strerror or e}") from e
-    except EOFError as e:  # a truncated .gz file
-        raise RdfFileError(f"{path}: {e}") from e
 
 
 def load_files(store: ox.Store, paths: Iterable[str | Path],
@@ -78,16 +86,10 @@ def parse_file(path: str | Path) -> list[ox.Quad]:
     """
     path = Path(path)
     fmt = format_of(path)
-    try:
+    with _errors_named(path):
         if path.name.endswith(".gz"):
             import gzip
 
             with gzip.open(path, "rb") as fh:
                 return list(ox.parse(fh, fmt, base_iri=path.resolve().as_uri()))
         return list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
-    except SyntaxError as e:
-        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
-    except OSError as e:
-        raise RdfFileError(f"{path}: {e.strerror or e}") from e
-    except EOFError as e:  # a truncated .gz file
-        raise RdfFileError(f"{path}: {e}") from e
