@@ -151,8 +151,6 @@ def load(paths: Sequence[str | Path]) -> LoadedFiles:
     return LoadedFiles(shown, quads, subject_files)
 
 
-
-
 def _shapes_graph(shapes_paths: Sequence[Path]) -> rdflib.Graph:
     g = rdflib.Graph()
     for p in shapes_paths:
@@ -263,8 +261,8 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
 
     ``engine``: ``native`` (``ecokg.shacl``, fast), ``pyshacl`` (the reference), or ``auto``: native unless
     the shapes use something it does not support (``Report.engine`` says which ran).  Raises
-    ``RdfFileError`` (message ``<file>:<line>: ...``) when a file is not valid RDF, ``Unsupported`` when
-    ``native`` is asked for shapes it cannot evaluate.  ``shapes_paths`` default to the bundled shapes.
+    ``RdfFileError`` (message ``<file>:<line>: ...``) when a file is not valid RDF, ``InvalidShapes`` for
+    broken shapes, ``Unsupported`` when ``native`` is asked for shapes it cannot evaluate.  ``shapes_paths`` default to the bundled shapes.
     """
     from ecokg.shacl import Unsupported, read_shapes
 
