@@ -230,31 +230,13 @@ def test_error_text_echoing_a_query_is_never_taken_as_html(evil_srv):
 def test_markup_in_data_stays_text_in_a_real_browser(evil_srv, tmp_path):
     """Entity page, search page and the query page's result table (YASGUI) in headless Chromium:
     the label shows as text and none of its script runs."""
-    import os
-    import shutil
-    import tempfile
+    from browser import selenium_driver
 
-    from browser import FLAGS
+    with selenium_driver() as drv:  # skips the test without Chromium, ChromeDriver or Selenium
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+        from selenium.webdriver.support.ui import WebDriverWait
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    driver_bin = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    if not (os.path.exists(chromium) and os.path.exists(driver_bin)):
-        pytest.skip("chromium and chromium-driver are not installed")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    profile = tempfile.mkdtemp(prefix="ecokg-selenium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for flag in FLAGS:
-        opts.add_argument(flag)
-    opts.add_argument(f"--user-data-dir={profile}")
-    drv = webdriver.Chrome(service=Service(driver_bin), options=opts)
-    drv.set_page_load_timeout(60)
-    try:
         for path in ("/id/place/evil?lang=en", "/id/place/evil?lang=zh", "/search?q=script&lang=en",
                      "/class/Place?lang=en", "/search?q=" + urllib.parse.quote(PAYLOAD)):
             drv.get(evil_srv.url + path)
@@ -274,9 +256,6 @@ def test_markup_in_data_stays_text_in_a_real_browser(evil_srv, tmp_path):
         assert "<script>window.__xss=1</script>" in table  # shown as the text it is
         assert drv.execute_script("return window.__xss") is None
         assert not drv.find_elements(By.CSS_SELECTOR, ".yasr img[src='x'], .yasr svg[onload], .yasr script")
-    finally:
-        drv.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- path traversal
