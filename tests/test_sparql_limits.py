@@ -11,6 +11,7 @@ import urllib.parse
 import pytest
 
 from conftest import SilentListener
+from scripts.loadtest import process_tree
 from sparql_http import DATA_TRIG, get, post_direct, post_form
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
@@ -30,28 +31,10 @@ def slow_srv(start_server, big_file):
     return start_server("--data", str(big_file), "--timeout", "1.5", "--workers", "2")
 
 
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = set(), [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.add(c)
-            todo.append(c)
-    return out
-
-
 def query_processes(server_pid: int) -> dict[int, int]:
     """pid -> CPU ticks used, of the server's query processes."""
     found = {}
-    for pid in descendants(server_pid):
+    for pid in process_tree(server_pid)[1:]:  # the server's descendants
         try:
             with open(f"/proc/{pid}/comm") as f:
                 if f.read().strip() != "ecokg-query":
