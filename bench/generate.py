@@ -436,7 +436,7 @@ class Country:
 def ontology_triples() -> Iterator[ox.Triple]:
     """The bundled ontology, so that the generated file is a complete graph on its own."""
     from ecokg import resources
-    from ecokg.rdfio import parse_file
+    from ecokg.rdf.files import parse_file
 
     for path in resources.ontology_files():
         for q in parse_file(path):

@@ -229,7 +229,7 @@ def measure_sizes(data: Path, store_dir: Path, out: Path, scale: str, args) -> d
         size.update(measure_validators(data, out, scale, args))
     else:
         size["validate_s"] = "not measured"
-    if importlib.util.find_spec("ecokg.build") and args.build_timeout > 0:
+    if importlib.util.find_spec("ecokg.dataset.build") and args.build_timeout > 0:
         size.update(measure_build(data, out, scale, args))
     else:
         size["build_s"] = "not measured"
@@ -265,10 +265,10 @@ def measure_validators(data: Path, out: Path, scale: str, args) -> dict:
 
 def measure_build(data: Path, out: Path, scale: str, args) -> dict:
     """`ecokg build` of the generated data: the CLI builds the bundled data only, so the same function is called
-    with the generated file (``ecokg.build.build(out, paths=[...])``) in a child process; its time and peak
+    with the generated file (``ecokg.dataset.build.build(out, paths=[...])``) in a child process; its time and peak
     memory (validation included, as in `ecokg build`)."""
     dist = out / f"dist-{scale}"
-    code = ("import sys; from ecokg.build import build; "
+    code = ("import sys; from ecokg.dataset.build import build; "
             "r = build(sys.argv[1], paths=[sys.argv[2]], progress=True); print(r.summary())")
     secs, rss, rc = peers.run_measured([sys.executable, "-c", code, str(dist), str(data)],
                                        out / f"build-{scale}.log", timeout=args.build_timeout)

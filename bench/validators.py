@@ -1,7 +1,7 @@
 """Peers for `ecokg validate`: the same files and shapes through another SHACL engine, in a child process.
 
 ``python -m bench.validators pyshacl-turbo FILE`` loads FILE with the bundled ontology exactly as
-`ecokg validate FILE` does (``ecokg.validate.load``) and checks it with pyshacl-turbo (PyPI: a Rust engine
+`ecokg validate FILE` does (``ecokg.dataset.validate.load``) and checks it with pyshacl-turbo (PyPI: a Rust engine
 behind pySHACL's API), the bundled shapes, SHACL-AF on.  pyshacl itself is measured as
 `ecokg validate --shacl-engine pyshacl FILE`.  Prints the number of results; exit 0 conforms, 1 not.
 """
@@ -18,7 +18,7 @@ def pyshacl_turbo(path: Path) -> int:
     import pyshacl_turbo
 
     from ecokg import resources
-    from ecokg.validate import load
+    from ecokg.dataset.validate import load
 
     loaded = load([*resources.ontology_files(), path])
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in loaded.quads]

@@ -135,8 +135,8 @@ def sparql_post(query: str, accept: str) -> Req:
 
 def discover(base: str) -> dict[str, list[Req]]:
     """The request mix: example queries, entity pages and downloads that this server has."""
-    from ecokg.examples import load_examples
-    from ecokg.sparql.classify import classify
+    from ecokg.dataset.examples import load_examples
+    from ecokg.sparql.policy import classify
 
     mix: dict[str, list[Req]] = {"sparql": [], "page": [], "download": []}
     queries = [ex.query for ex in load_examples()] + SIMPLE_QUERIES

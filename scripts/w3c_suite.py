@@ -251,7 +251,7 @@ def run_query_test(server: Server, g: rdflib.Graph, t: URIRef) -> tuple[bool, st
     result = g.value(t, MF.result)
     sent = f"BASE <{qfile.resolve().as_uri()}>\n{query}"
     params = [("query", sent)]
-    from ecokg.sparql.classify import QueryRejected, classify
+    from ecokg.sparql.policy import QueryRejected, classify
 
     try:
         c = classify(sent)

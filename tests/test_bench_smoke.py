@@ -46,7 +46,7 @@ def test_generated_data_passes_the_shapes(small):
 
     if not resources.shapes_files():
         pytest.skip("no shapes yet")
-    from ecokg.validate import validate
+    from ecokg.dataset.validate import validate
 
     _, path, _ = small
     report = validate([path])

@@ -307,7 +307,7 @@ def test_sigkill_midway_leaves_previous_output(previous):
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
 def test_swap_in_replaces_the_folder(tmp_path, monkeypatch, exchange):
-    from ecokg import build as buildmod
+    from ecokg.dataset import build as buildmod
 
     if exchange:
         probe_a, probe_b = tmp_path / "a", tmp_path / "b"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ecokg import resources
-from ecokg.validate import validate
+from ecokg.dataset.validate import validate
 
 GUIDE = Path(__file__).resolve().parent.parent / "CONTRIBUTING.md"
 

@@ -9,7 +9,7 @@ import rdflib
 from rdflib import OWL, RDF, RDFS
 
 from ecokg import resources
-from ecokg.validate import validate
+from ecokg.dataset.validate import validate
 
 ECO = rdflib.Namespace("https://w3id.org/ecokg/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")

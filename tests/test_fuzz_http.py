@@ -34,7 +34,7 @@ def fuzz_srv(start_server):
 
 
 def _seeds() -> list[str]:
-    from ecokg.examples import load_examples
+    from ecokg.dataset.examples import load_examples
 
     seeds = [ex.query for ex in load_examples()]
     seeds += [

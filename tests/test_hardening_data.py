@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ecokg import preflight, resources
+from ecokg.dataset import preflight
+from ecokg import resources
 from ecokg.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

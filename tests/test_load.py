@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port, stop_process
-from ecokg import load as loader
+from ecokg.store import gsp as loader
 from ecokg import resources
 
 GRAPH = "https://w3id.org/ecokg/"
@@ -132,7 +132,7 @@ def test_chunked_upload_keeps_blank_nodes_whole(oxigraph_server, tmp_path):
 
 
 def test_built_dump_loads_unchanged(oxigraph_server, tmp_path):
-    pytest.importorskip("ecokg.build")
+    pytest.importorskip("ecokg.dataset.build")
     out = tmp_path / "dist"
     built = subprocess.run([sys.executable, "-m", "ecokg", "build", "--out", str(out)], capture_output=True,
                            text=True, timeout=600)

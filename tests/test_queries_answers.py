@@ -25,7 +25,7 @@ import pytest
 from rdflib.plugins.sparql import prepareQuery
 
 from ecokg import resources
-from ecokg.examples import parse_example
+from ecokg.dataset.examples import parse_example
 
 ID = "https://w3id.org/ecokg/id/"
 ECO = "https://w3id.org/ecokg/ontology#"

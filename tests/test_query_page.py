@@ -22,7 +22,7 @@ def test_query_page_runs_an_example(server, driver, tmp_path):
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from ecokg.examples import load_examples
+    from ecokg.dataset.examples import load_examples
 
     examples = load_examples()
     index = next(i for i, ex in enumerate(examples) if ex.name == "places-by-district")

@@ -38,7 +38,7 @@ import pyoxigraph as ox
 import pytest
 
 from ecokg import resources
-from ecokg.store import BackendTimeout, BackendUnavailable
+from ecokg.store.base import BackendTimeout, BackendUnavailable
 from ecokg.store.remote import RemoteStore, bind_values, query_form
 
 GRAPH = "https://w3id.org/ecokg/"
@@ -197,7 +197,7 @@ def test_loading_twice_does_not_duplicate(loaded_virtuoso, bundled_store):
 
 
 def test_literals_arrive_as_written(loaded_virtuoso):
-    from ecokg.load import read_triples
+    from ecokg.store.gsp import read_triples
 
     written = sum(1 for t in read_triples(resources.bundled_files())
                   if isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD + "positiveInteger")

@@ -63,7 +63,7 @@ def test_loading_reports_the_bytes_it_reads(tmp_path):
     import pyoxigraph as ox
 
     from ecokg import resources
-    from ecokg.rdfio import load_file
+    from ecokg.rdf.files import load_file
 
     source = resources.data_files()[0]
     packed = tmp_path / (source.name + ".gz")

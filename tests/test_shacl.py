@@ -1,4 +1,4 @@
-"""The native SHACL engine (``ecokg.shacl``) gives the report pyshacl, the reference engine, gives.
+"""The native SHACL engine (``ecokg.dataset.shacl``) gives the report pyshacl, the reference engine, gives.
 
 Compared on every broken file, the bundled data, generated data, a fixture that exercises every component the
 native engine supports (``tests/shacl/``), and random mutations of the bundled data (hypothesis).
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ecokg import resources
-from ecokg.shacl import DataGraph, InvalidShapes, Unsupported, read_shapes
-from ecokg.validate import validate
+from ecokg.dataset.shacl import DataGraph, InvalidShapes, Unsupported, read_shapes
+from ecokg.dataset.validate import validate
 
 HERE = Path(__file__).resolve().parent
 BROKEN = sorted(p.name for p in (HERE / "broken").glob("*.ttl") if p.name != "syntax-error.ttl")
@@ -212,7 +212,7 @@ _POOL = [
 
 @pytest.fixture(scope="module")
 def bundled_triples():
-    from ecokg.rdfio import parse_file
+    from ecokg.rdf.files import parse_file
 
     return sorted({ox.Triple(q.subject, q.predicate, q.object) for p in resources.data_files() for q in parse_file(p)},
                   key=str)

@@ -128,7 +128,7 @@ def test_row_cap_is_announced(data_srv):
 
 
 def test_examples_answer_over_http(server):
-    from ecokg.examples import load_examples
+    from ecokg.dataset.examples import load_examples
 
     examples = load_examples()
     assert examples

@@ -5,8 +5,8 @@ import pytest
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from ecokg.examples import PREFIXES, load_examples, parse_example
-from ecokg.sparql.classify import ForbiddenFeature, QuerySyntaxError, UpdateRefused, classify, classify_update
+from ecokg.dataset.examples import PREFIXES, load_examples, parse_example
+from ecokg.sparql.policy import ForbiddenFeature, QuerySyntaxError, UpdateRefused, classify, classify_update
 from ecokg.sparql.evaluate import Job, evaluate
 from ecokg.sparql.formats import NotAcceptable, choose, negotiate, SOLUTION_FORMATS, GRAPH_FORMATS
 from ecokg.sparql.protocol import ProtocolError, parse_operation
@@ -178,7 +178,7 @@ def test_bundled_examples_are_well_formed_read_only_queries():
     "CLEAR ALL",
 ])
 def test_words_only_the_full_parser_may_judge(text):
-    from ecokg.sparql.classify import needs_full_parse
+    from ecokg.sparql.policy import needs_full_parse
 
     assert needs_full_parse(text)
 
@@ -190,7 +190,7 @@ def test_words_only_the_full_parser_may_judge(text):
     "DESCRIBE <https://w3id.org/ecokg/id/place/kaizhou-district>",
 ])
 def test_plain_queries_go_to_the_engine(text):
-    from ecokg.sparql.classify import needs_full_parse
+    from ecokg.sparql.policy import needs_full_parse
 
     assert not needs_full_parse(text)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from ecokg import resources
-from ecokg.rdfio import RdfFileError
-from ecokg.validate import validate
+from ecokg.rdf.files import RdfFileError
+from ecokg.dataset.validate import validate
 
 BROKEN = Path(__file__).resolve().parent / "broken"
 

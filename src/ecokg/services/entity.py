@@ -11,7 +11,7 @@ from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import LANGS, Names
 from ecokg.services.paging import SORT_MAX, Page, clamp, page_of, values_clause
 from ecokg.services.uris import is_web_iri
-from ecokg.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
+from ecokg.rdf.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 NAME_PROPS = {RDFS + "label"}
 DESCRIPTION_PROPS = (DCTERMS + "description", SKOS + "definition", RDFS + "comment")

@@ -11,9 +11,9 @@ from typing import Any, Iterable, Mapping
 import pyoxigraph as ox
 
 from ecokg.services.labels import Labels
-from ecokg.namespaces import XSD, compact, sparql_prologue
+from ecokg.rdf.namespaces import XSD, compact, sparql_prologue
 from ecokg.services.uris import UriSpace, is_web_iri
-from ecokg.store import Store
+from ecokg.store.base import Store
 
 
 @dataclass

@@ -17,8 +17,8 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from ecokg.namespaces import DCTERMS, RDFS, SKOS, local_name
-from ecokg.store import Store
+from ecokg.rdf.namespaces import DCTERMS, RDFS, SKOS, local_name
+from ecokg.store.base import Store
 
 LANGS = ("zh", "en")
 

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import Names
 from ecokg.services.paging import values_clause
-from ecokg.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
+from ecokg.rdf.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
 
 CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
 PROPERTY_TYPES = {OWL + "ObjectProperty": "object", OWL + "DatatypeProperty": "datatype",

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 
 from ecokg import __version__
 from ecokg.services.graph import GraphServices
-from ecokg.namespaces import DCTERMS, RDF, VOID, XSD
+from ecokg.rdf.namespaces import DCTERMS, RDF, VOID, XSD
 
 CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
 

@@ -14,7 +14,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from ecokg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS, Format
-from ecokg.store import Store
+from ecokg.store.base import Store
 
 _FORMATS = {(f.name, f.media_type): f for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 

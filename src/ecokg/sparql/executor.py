@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection, Pipe
 from typing import Callable, Iterator
 
 from ecokg.sparql.evaluate import Job, evaluate
-from ecokg.store import Store, StoreError
+from ecokg.store.base import Store, StoreError
 
 log = logging.getLogger("ecokg.sparql")
 

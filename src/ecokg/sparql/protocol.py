@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from ecokg.sparql.classify import UPDATE_MESSAGE
+from ecokg.sparql.policy import UPDATE_MESSAGE
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"

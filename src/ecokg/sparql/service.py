@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ecokg.sparql import classify as cls
+from ecokg.sparql import policy as cls
 from ecokg.sparql.alarm import TimeUp, time_limit
 from ecokg.sparql.evaluate import Job
 from ecokg.sparql.executor import DirectExecutor, Executor, ProcessExecutor, QueryFailed, QueryTimeout, Results
 from ecokg.sparql.formats import Format, NotAcceptable, choose
 from ecokg.sparql.protocol import Operation
-from ecokg.store import BackendTimeout, Store, StoreError
+from ecokg.store.base import BackendTimeout, Store, StoreError
 
 log = logging.getLogger("ecokg.sparql")
 

@@ -7,7 +7,7 @@ from typing import Iterator
 import pyoxigraph as ox
 
 from ecokg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
-from ecokg.store import Store
+from ecokg.store.base import Store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"

@@ -8,8 +8,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 import pyoxigraph as ox
 
 from ecokg import resources
-from ecokg.rdfio import load_files
-from ecokg.store import QueryResult, Store, Term
+from ecokg.rdf.files import load_files
+from ecokg.store.base import QueryResult, Store, Term
 
 
 class EmbeddedStore(Store):

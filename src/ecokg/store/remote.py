@@ -47,7 +47,7 @@ from typing import Mapping, Sequence
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.store import BackendTimeout, BackendUnavailable, QueryResult, Store, Term
+from ecokg.store.base import BackendTimeout, BackendUnavailable, QueryResult, Store, Term
 
 JSON_RESULTS = "application/sparql-results+json"
 XML_RESULTS = "application/sparql-results+xml"

@@ -6,7 +6,8 @@ from flask import Flask
 
 from ecokg import resources
 from ecokg.settings import Settings
-from ecokg.store import BackendTimeout, Store, StoreError, open_store
+from ecokg.store.base import BackendTimeout, Store, StoreError
+from ecokg.store import open_store
 from ecokg.web.context import AppContext
 
 

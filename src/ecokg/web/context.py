@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ecokg.settings import Settings
-from ecokg.store import Store
+from ecokg.store.base import Store
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from ecokg import __version__
-from ecokg.store import StoreError
+from ecokg.store.base import StoreError
 from ecokg.web.context import ctx
 
 bp = Blueprint("health", __name__)

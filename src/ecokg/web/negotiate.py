@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from ecokg.services import GraphServices
 from ecokg.services.formats import BY_SUFFIX, HTML_TYPES, RdfFormatSpec, by_media_type, offers, serialize
 from ecokg.services.i18n import LANGS
-from ecokg.namespaces import serialization_prefixes
+from ecokg.rdf.namespaces import serialization_prefixes
 from ecokg.web.context import ctx
 
 HTML = "html"

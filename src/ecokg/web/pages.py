@@ -21,7 +21,7 @@ from ecokg.services import describe, listings, search as search_service
 from ecokg.services.entity import entity_view
 from ecokg.services.formats import BY_SUFFIX, RDF_FORMATS
 from ecokg.services.i18n import translate
-from ecokg.namespaces import expand, prefixes
+from ecokg.rdf.namespaces import expand, prefixes
 from ecokg.services.ontology import ontology_doc
 from ecokg.services.scheme import scheme_view
 from ecokg.services.schemaorg import schema_org, script_json

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from flask_cors import cross_origin
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ecokg.examples import PREFIXES, load_examples, prefix_block
+from ecokg.dataset.examples import PREFIXES, load_examples, prefix_block
 from ecokg.sparql.formats import GRAPH_FORMATS, NotAcceptable, negotiate
 from ecokg.sparql.protocol import ALLOWED_METHODS, DIRECT_QUERY, FORM, ProtocolError, parse_operation
 from ecokg.sparql.service import TRUNCATED_HEADER, Answer, SparqlService, error_answer

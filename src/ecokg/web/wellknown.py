@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request
 
-from ecokg.rdfio import RdfFileError, parse_file
+from ecokg.rdf.files import RdfFileError, parse_file
 from ecokg.services.formats import BY_SUFFIX
 from ecokg.services.void import minimal_void
 from ecokg.web.context import ctx

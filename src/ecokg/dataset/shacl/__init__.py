@@ -13,8 +13,8 @@ results on every broken file, on the bundled data, on generated data and on rand
 - ``engine``: targets, constraint components and validation results.
 """
 
-from ecokg.shacl.data import DataGraph
-from ecokg.shacl.engine import Result, validate_graph
-from ecokg.shacl.shapes import InvalidShapes, Shape, Unsupported, read_shapes
+from ecokg.dataset.shacl.data import DataGraph
+from ecokg.dataset.shacl.engine import Result, validate_graph
+from ecokg.dataset.shacl.shapes import InvalidShapes, Shape, Unsupported, read_shapes
 
 __all__ = ["DataGraph", "InvalidShapes", "Result", "Shape", "Unsupported", "read_shapes", "validate_graph"]

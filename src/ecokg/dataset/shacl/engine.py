@@ -17,8 +17,8 @@ import pyoxigraph as ox
 import rdflib
 from pyshacl.rdfutil.compare import compare_literal
 
-from ecokg.shacl.data import DataGraph
-from ecokg.shacl.shapes import SH, Component, Shape, to_rdflib
+from ecokg.dataset.shacl.data import DataGraph
+from ecokg.dataset.shacl.shapes import SH, Component, Shape, to_rdflib
 
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"

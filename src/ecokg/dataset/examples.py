@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecokg import resources
-from ecokg.namespaces import prefixes
+from ecokg.rdf.namespaces import prefixes
 
 # The prefixes the query page preloads (docs/model.md).
 PREFIXES: dict[str, str] = {k: v for k, v in prefixes().items() if k not in ("void", "dcat", "vann")}

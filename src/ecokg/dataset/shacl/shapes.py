@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import pyoxigraph as ox
 import rdflib
 
-from ecokg.shacl.data import RDF_TYPE, DataGraph
+from ecokg.dataset.shacl.data import RDF_TYPE, DataGraph
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -97,7 +97,7 @@ class Shape:
 
 def read_shapes(paths: Sequence[str | Path]) -> list[Shape]:
     """Every shape of the shapes files, top-level (targeted) shapes first; raises ``Unsupported``."""
-    from ecokg.rdfio import parse_file
+    from ecokg.rdf.files import parse_file
 
     quads = [q for p in paths for q in parse_file(p)]
     return _Reader(DataGraph(quads)).read()

@@ -1,6 +1,6 @@
 """Checking the data before ``ecokg serve`` serves it: invalid data is refused, not published.
 
-The ``validate`` setting says what is checked against the SHACL shapes (``ecokg.validate``):
+The ``validate`` setting says what is checked against the SHACL shapes (``ecokg.dataset.validate``):
 
 * ``auto`` (the default): the bundled data.  Files given with ``--data`` are served as they are (they may be
   any RDF, e.g. test data that has nothing to do with ecokg's shapes); a store written by ``ecokg build``
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ecokg import resources
 from ecokg.settings import Settings
-from ecokg.validate import Report
+from ecokg.dataset.validate import Report
 
 class DataRefused(ValueError):  # not RuntimeError, which gunicorn swallows
     """The data breaks the shapes; ``report`` lists every violation (focus node, rule, message, file)."""
@@ -45,7 +45,7 @@ def check(settings: Settings) -> str | None:
     Raises ``DataRefused`` for data that breaks the shapes and ``RdfFileError`` (naming file and line) for a
     file that is not valid RDF.
     """
-    from ecokg.validate import validate
+    from ecokg.dataset.validate import validate
 
     paths = files_to_check(settings)
     if paths is None:

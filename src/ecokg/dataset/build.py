@@ -46,11 +46,11 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from ecokg import resources
-from ecokg.rdfio import parse_file
+from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI
-from ecokg.namespaces import ECO, ENTITY_NS, serialization_prefixes
-from ecokg.validate import Report, validate
-from ecokg import void as voidmod
+from ecokg.rdf.namespaces import ECO, ENTITY_NS, serialization_prefixes
+from ecokg.dataset.validate import Report, validate
+from ecokg.dataset import void as voidmod
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCT_SOURCE = "http://purl.org/dc/terms/source"

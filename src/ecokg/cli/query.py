@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ecokg.settings import Settings
-from ecokg.sparql import classify as cls
+from ecokg.sparql import policy as cls
 from ecokg.sparql.executor import QueryFailed, QueryTimeout
 from ecokg.sparql.formats import NotAcceptable, by_name, formats_for
 from ecokg.sparql.service import SparqlService
-from ecokg.store import StoreError, open_store
+from ecokg.store.base import StoreError
+from ecokg.store import open_store
 
 CLI_FORMATS = ("json", "csv", "tsv", "xml", "ttl", "nt", "jsonld", "rdfxml", "trig", "nq")
 # What `ecokg query` writes when no --format is given: tables read best as TSV, graphs as Turtle.

@@ -47,10 +47,10 @@ def serve(**params) -> None:
     Exit status (when it cannot start): 1 data that breaks the shapes (see --validate), 2 a file that is not
     valid RDF.
     """
-    from ecokg.preflight import DataRefused
-    from ecokg.rdfio import RdfFileError
-    from ecokg.server import serve as run_server
-    from ecokg.shacl import InvalidShapes, Unsupported
+    from ecokg.dataset.preflight import DataRefused
+    from ecokg.rdf.files import RdfFileError
+    from ecokg.web.server import serve as run_server
+    from ecokg.dataset.shacl import InvalidShapes, Unsupported
 
     settings = settings_from(**params)
     try:
@@ -80,9 +80,9 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
     import time
 
     from ecokg import resources
-    from ecokg.rdfio import RdfFileError
-    from ecokg.shacl import InvalidShapes, Unsupported
-    from ecokg.validate import validate as run_validate
+    from ecokg.rdf.files import RdfFileError
+    from ecokg.dataset.shacl import InvalidShapes, Unsupported
+    from ecokg.dataset.validate import validate as run_validate
 
     settings = settings_from(**params)
     paths = list(files) if files else None
@@ -126,9 +126,9 @@ def build(out: str | None, **params) -> None:
     With --data, build those files (with the bundled ontology) instead of the bundled data.
     Exit status: 0 built, 1 invalid data (nothing written), 2 a file that is not valid RDF.
     """
-    from ecokg.build import BuildRefused, build as run_build
-    from ecokg.rdfio import RdfFileError
-    from ecokg.shacl import InvalidShapes, Unsupported
+    from ecokg.dataset.build import BuildRefused, build as run_build
+    from ecokg.rdf.files import RdfFileError
+    from ecokg.dataset.shacl import InvalidShapes, Unsupported
 
     settings = settings_from(**params)
     try:
@@ -166,8 +166,8 @@ def load(files: tuple[str, ...], into: str, graph: str, kind: str, user: str | N
 
     Uses the SPARQL 1.1 Graph Store Protocol: the graph is replaced, then filled in chunks, with progress shown.
     """
-    from ecokg import load as loader
-    from ecokg.rdfio import RdfFileError
+    from ecokg.store import gsp as loader
+    from ecokg.rdf.files import RdfFileError
 
     settings = settings_from(**params)
     paths = loader.iter_paths(files) if files else loader.default_files(settings.dist)
@@ -201,8 +201,8 @@ def query(query: str, fmt: str | None, **params) -> None:
     Read-only like the endpoint: updates, SERVICE and LOAD are refused. Exit status: 0 results written,
     1 query refused or failed, 2 bad usage or data file.
     """
-    from ecokg.rdfio import RdfFileError
-    from ecokg.sparql.cli import QueryCommandError, read_query, run_query
+    from ecokg.rdf.files import RdfFileError
+    from ecokg.cli.query import QueryCommandError, read_query, run_query
 
     settings = settings_from(**params)
     try:

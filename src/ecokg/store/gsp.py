@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.rdfio import RdfFileError, format_of
+from ecokg.rdf.files import RdfFileError, format_of
 
 KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
 DEFAULT_GRAPH = "https://w3id.org/ecokg/"

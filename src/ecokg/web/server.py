@@ -86,7 +86,7 @@ def serve(settings: Settings) -> None:
     from ecokg.store import open_store
     from ecokg.web import create_app
 
-    from ecokg.preflight import check
+    from ecokg.dataset.preflight import check
 
     def factory():
         checked = check(settings)  # raises DataRefused / RdfFileError: invalid data is not served

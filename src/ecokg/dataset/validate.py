@@ -1,8 +1,8 @@
 """Validating data files against the SHACL shapes (``ecokg validate``; also called by ``ecokg build``).
 
-Each file is parsed with pyoxigraph (``ecokg.rdfio``, whose errors name the file and line); the files are
+Each file is parsed with pyoxigraph (``ecokg.rdf.files``, whose errors name the file and line); the files are
 merged with the bundled ontology into one data graph and checked against ``shapes/`` by one of two engines:
-``native`` (``ecokg.shacl``: the SHACL Core and SHACL-SPARQL parts our shapes use, evaluated over in-memory
+``native`` (``ecokg.dataset.shacl``: the SHACL Core and SHACL-SPARQL parts our shapes use, evaluated over in-memory
 indexes, about 20x faster than pyshacl and the default) or ``pyshacl`` (the reference; ``auto`` falls back
 to it when the shapes use something the native engine does not support).  ``tests/test_shacl.py`` checks
 that both give the same report.
@@ -30,10 +30,10 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ecokg import resources
-from ecokg.namespaces import ENTITY_NS, SH as SH_NS, prefixes
-from ecokg.rdfio import parse_file
+from ecokg.rdf.namespaces import ENTITY_NS, SH as SH_NS, prefixes
+from ecokg.rdf.files import parse_file
 from ecokg.settings import SHACL_ENGINES
-from ecokg.shacl.shapes import to_rdflib
+from ecokg.dataset.shacl.shapes import to_rdflib
 
 
 _PREFIXES = {**prefixes(), "ecosh": "https://w3id.org/ecokg/shapes#", "sh": SH_NS}
@@ -90,7 +90,7 @@ class Report:
     triples: int
     entities: int
     violations: list[Violation] = field(default_factory=list)
-    engine: str = "native"  # which SHACL engine ran: "native" (ecokg.shacl) or "pyshacl"
+    engine: str = "native"  # which SHACL engine ran: "native" (ecokg.dataset.shacl) or "pyshacl"
 
     @property
     def conforms(self) -> bool:
@@ -211,7 +211,7 @@ def _pyshacl_violations(loaded: LoadedFiles, shapes_paths: Sequence[Path]) -> tu
     return out, len(graph)
 
 
-# -- the native engine (ecokg.shacl) ---------------------------------------------------------------------
+# -- the native engine (ecokg.dataset.shacl) ---------------------------------------------------------------------
 
 def _native_rule_name(result) -> str:
     if isinstance(result.component.source, ox.NamedNode):
@@ -227,7 +227,7 @@ def _native_rule_name(result) -> str:
 
 def _native_violations(loaded: LoadedFiles, shapes,
                        on_progress: Callable[[str], None] | None) -> tuple[list[Violation], int]:
-    from ecokg.shacl import DataGraph, validate_graph
+    from ecokg.dataset.shacl import DataGraph, validate_graph
 
     data = DataGraph(loaded.quads)
     if on_progress is not None:
@@ -259,12 +259,12 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
              shapes_paths: Sequence[str | Path] | None = None) -> Report:
     """Validate data files (default: the bundled data) together with the bundled ontology.
 
-    ``engine``: ``native`` (``ecokg.shacl``, fast), ``pyshacl`` (the reference), or ``auto``: native unless
+    ``engine``: ``native`` (``ecokg.dataset.shacl``, fast), ``pyshacl`` (the reference), or ``auto``: native unless
     the shapes use something it does not support (``Report.engine`` says which ran).  Raises
     ``RdfFileError`` (message ``<file>:<line>: ...``) when a file is not valid RDF, ``InvalidShapes`` for
     broken shapes, ``Unsupported`` when ``native`` is asked for shapes it cannot evaluate.  ``shapes_paths`` default to the bundled shapes.
     """
-    from ecokg.shacl import Unsupported, read_shapes
+    from ecokg.dataset.shacl import Unsupported, read_shapes
 
     if engine not in SHACL_ENGINES:
         raise ValueError(f"engine must be one of {', '.join(SHACL_ENGINES)}, not {engine!r}")

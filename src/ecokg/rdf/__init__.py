@@ -1,0 +1,1 @@
+"""RDF itself: namespaces, reading files, the formats, the text of SPARQL queries."""
