@@ -193,6 +193,19 @@ def test_gzipped_dump_loads(oxigraph_server, tmp_path):
     assert oxigraph_server.count(graph) == len(loader.read_triples([src])) > 0
 
 
+def test_truncated_gzip_names_the_file(tmp_path):
+    """A truncated .nt.gz is a file that cannot be read: exit 2 with the file named, like validate and build
+    (it used to end with click's bare "Aborted!")."""
+    import gzip
+
+    whole = gzip.compress(b"".join(b"<urn:s%d> <urn:p> <urn:o> .\n" % i for i in range(5000)))
+    cut = tmp_path / "cut.nt.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    done = ecokg_load("--kind", "oxigraph", "--into", f"http://127.0.0.1:{free_port()}", str(cut))
+    assert done.returncode == 2, done.stderr
+    assert f"error: {cut}: " in done.stderr and "Aborted" not in done.stderr, done.stderr
+
+
 def test_bad_graph_iri_is_refused(oxigraph_server):
     done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", "not an iri", *bundled())
     assert done.returncode == 1 and "error:" in done.stderr
@@ -213,7 +226,7 @@ def test_graph_store_endpoints(into, kind, endpoint):
 
 
 def test_only_http_urls():
-    with pytest.raises(ValueError):
+    with pytest.raises(loader.LoadError, match="http"):
         loader.graph_store_endpoint("file:///etc/passwd", "gsp")
 
 

@@ -247,7 +247,7 @@ def test_a_page_looks_up_only_the_labels_it_shows(services):
     # the place, its type, its properties and its 10 observations' values: not the graph's ~3,900 labelled IRIs
     assert 0 < g.labels.cached() < 60
     assert g.labels.queries <= 8  # a few lookups for the whole page, not one per value
-    assert g._search_index is None  # pages never build the search index
+    assert g.search_index is None  # pages never build the search index
 
 
 def test_label_cache_is_bounded(services):

@@ -1,29 +1,55 @@
 """All configuration in one place.
 
-Every setting has a default, an environment variable (``ECOKG_<NAME>``) and a
-command-line flag (``--name``); the flag wins over the variable, the variable
-over the default.  ``SETTINGS`` is the single table that the CLI turns into
-options and that README.md documents (a test checks that it does).
+Every setting is a field of ``Settings`` with its default, its help text and how it is read; ``SETTINGS``
+is derived from those fields.  Each has an environment variable (``ECOKG_<NAME>``) and a command-line
+flag (``--name``, or its own ``flag``); the flag wins over the variable, the variable over the default.
+The CLI turns ``SETTINGS`` into options, and README.md's settings table documents every one with its
+default (``tests/test_settings.py`` compares the two).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 DEFAULT_BASE_URI = "https://w3id.org/ecokg/"
 
+VALIDATE_MODES = ("auto", "always", "never")
+SHACL_ENGINES = ("auto", "native", "pyshacl")
+LOAD_KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
+
+
+def _optional_int(value: str) -> int | None:
+    return int(value) if value not in ("", None) else None
+
+
+def _optional_float(value: str) -> float | None:
+    return float(value) if value not in ("", None) else None
+
+
+def _choice(choices: tuple[str, ...], name: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    return parse
+
 
 @dataclass(frozen=True)
 class Setting:
-    name: str  # attribute of Settings, and the flag --name (underscores become dashes)
+    name: str  # attribute of Settings
     default: Any
     help: str
     type: Callable[[str], Any] = str
     multiple: bool = False  # a list of values (space-separated in the environment variable)
     choices: tuple[str, ...] = ()  # the only values allowed, if any
+    flag_name: str | None = None  # the flag, when it is not --name (``ecokg load --into``)
+    shown: str | None = None  # how README shows the default, when not the value itself ("bundled")
+    secret: bool = False  # never printed (a password)
 
     @property
     def envvar(self) -> str:
@@ -31,83 +57,89 @@ class Setting:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return self.flag_name or "--" + self.name.replace("_", "-")
+
+    @property
+    def shown_default(self) -> str:
+        """The default as README's table writes it."""
+        if self.shown is not None:
+            return self.shown
+        return "none" if self.default is None else f"`{self.default}`"
 
 
-def _optional_int(value: str) -> int | None:
-    return int(value) if value not in ("", None) else None
-
-
-VALIDATE_MODES = ("auto", "always", "never")
-SHACL_ENGINES = ("auto", "native", "pyshacl")
-
-
-def _validate_mode(value: str) -> str:
-    value = value.strip().lower()
-    if value not in VALIDATE_MODES:
-        raise ValueError(f"validate must be one of {', '.join(VALIDATE_MODES)}, not {value!r}")
-    return value
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("base_uri", DEFAULT_BASE_URI,
-            "Canonical namespace of every URI in the graph; the server maps it onto its own host."),
-    Setting("host", "127.0.0.1", "Address `serve` listens on."),
-    Setting("port", 8080, "Port `serve` listens on.", int),
-    Setting("workers", 2, "Number of server worker processes.", int),
-    Setting("timeout", 10.0, "Query time limit in seconds; a query past it is stopped and answered 503.", float),
-    Setting("max_body", 1_000_000, "Largest request body accepted, in bytes (larger gets 413).", int),
-    Setting("max_memory", 1024,
-            "Memory one query may allocate, in MiB (in its query process, beyond the data already loaded); "
-            "a query past it is stopped and answered 503. Empty: no limit.", _optional_int),
-    Setting("max_rows", None,
-            "Largest number of result rows a SPARQL query returns; when reached the response says so "
-            "in the `X-ECOKG-Truncated` header. Empty: no cap.", _optional_int),
-    Setting("data", (), "RDF files to serve instead of the bundled ontology and data "
-            "(any common syntax; triples go to the default graph, quads to their graphs).", str, True),
-    Setting("store_path", None, "An on-disk Oxigraph store (written by `ecokg build`) to serve, opened read-only."),
-    Setting("store", None, "URL of a remote SPARQL 1.1 endpoint (Virtuoso, Fuseki, Oxigraph, QLever, GraphDB) "
-            "to use instead of the embedded engine."),
-    Setting("validate", "auto",
-            "Check the data against the SHACL shapes before serving and refuse invalid data: `auto` checks the "
-            "bundled data (not `--data` files, which may be any RDF), `always` also `--data` files, "
-            "`never` nothing.", _validate_mode, choices=VALIDATE_MODES),
-    Setting("shacl_engine", "auto",
-            "SHACL engine of `validate`, `build` and the check before `serve`: `native` (ecokg's own, fast at "
-            "scale), `pyshacl` (the reference), `auto` native unless the shapes use something it does not "
-            "support.", choices=SHACL_ENGINES),
-    Setting("dist", "dist", "Folder that `ecokg build` writes and the downloads page serves."),
-    Setting("log_level", "info", "Log level of the server (debug, info, warning, error)."),
-)
-
-_BY_NAME = {s.name: s for s in SETTINGS}
+def setting(default: Any, help: str, type: Callable[[str], Any] = str, **more: Any) -> Any:
+    """A field of ``Settings``: its default, and what ``Setting`` needs in the field's metadata."""
+    return dataclasses.field(default=default, metadata={"help": help, "type": type, **more})
 
 
 @dataclass(frozen=True)
 class Settings:
-    base_uri: str = DEFAULT_BASE_URI
-    host: str = "127.0.0.1"
-    port: int = 8080
-    workers: int = 2
-    timeout: float = 10.0
-    max_body: int = 1_000_000
-    max_memory: int | None = 1024
-    max_rows: int | None = None
-    data: tuple[str, ...] = field(default_factory=tuple)
-    store_path: str | None = None
-    store: str | None = None
-    validate: str = "auto"
-    shacl_engine: str = "auto"
-    dist: str = "dist"
-    log_level: str = "info"
+    base_uri: str = setting(
+        DEFAULT_BASE_URI, "Canonical namespace of every URI in the graph; the server maps it onto its own host.")
+    host: str = setting("127.0.0.1", "Address `serve` listens on.")
+    port: int = setting(8080, "Port `serve` listens on.", int)
+    workers: int = setting(2, "Number of server worker processes.", int)
+    timeout: float = setting(
+        10.0, "Query time limit in seconds; a query past it is stopped and answered 503.", float)
+    max_body: int = setting(1_000_000, "Largest request body accepted, in bytes (larger gets 413).", int)
+    max_memory: int | None = setting(
+        1024, "Memory one query may allocate, in MiB (in its query process, beyond the data already loaded); "
+        "a query past it is stopped and answered 503. Empty: no limit.", _optional_int)
+    max_rows: int | None = setting(
+        None, "Largest number of result rows a SPARQL query returns; when reached the response says so "
+        "in the `X-ECOKG-Truncated` header. Empty: no cap.", _optional_int)
+    data: tuple[str, ...] = setting(
+        (), "RDF files to serve instead of the bundled ontology and data (any common syntax; triples go to the "
+        "default graph, quads to their graphs; repeat the flag, space-separated in the variable).",
+        multiple=True, shown="bundled")
+    store_path: str | None = setting(
+        None, "An on-disk Oxigraph store (written by `ecokg build`) to serve, opened read-only.")
+    store: str | None = setting(
+        None, "URL of a remote SPARQL 1.1 endpoint (Virtuoso, Fuseki, Oxigraph, QLever, GraphDB) to use "
+        "instead of the embedded engine.")
+    validate: str = setting(
+        "auto", "Check the data against the SHACL shapes before serving and refuse invalid data: `auto` checks "
+        "the bundled data (not `--data` files, which may be any RDF), `always` also `--data` files, "
+        "`never` nothing.", _choice(VALIDATE_MODES, "validate"), choices=VALIDATE_MODES)
+    shacl_engine: str = setting(
+        "auto", "SHACL engine of `validate`, `build` and the check before `serve`: `native` (ecokg's own, fast "
+        "at scale), `pyshacl` (the reference), `auto` native unless the shapes use something it does not "
+        "support.", _choice(SHACL_ENGINES, "shacl_engine"), choices=SHACL_ENGINES)
+    dist: str = setting("dist", "Folder that `ecokg build` writes and the downloads page serves.")
+    log_level: str = setting("info", "Log level of the server (debug, info, warning, error).")
+    label_max_age: float = setting(
+        60.0, "Seconds that labels and whole-graph summaries fetched from a remote store (`--store`) are kept "
+        "before they are asked for again (the embedded store's are kept while it is served).", float)
+    watchdog: float | None = setting(
+        None, "Seconds a server worker may stay unresponsive before it is restarted (a back-up of the query "
+        "time limit). Empty: the larger of 30 and 3 × timeout + 5.", _optional_float,
+        shown="max(30, 3 × timeout + 5)")
+    # ecokg load
+    load_into: str | None = setting(
+        None, "`ecokg load`: the triple store to load into: Virtuoso http://host:8890, Fuseki "
+        "http://host:3030/DATASET, Oxigraph http://host:7878, or (kind gsp) a Graph Store Protocol endpoint.",
+        flag_name="--into")
+    load_graph: str = setting(
+        DEFAULT_BASE_URI, "`ecokg load`: the named graph to replace with the data (loading twice does not "
+        "duplicate); `default` for the store's default graph (Fuseki, Oxigraph).", flag_name="--graph")
+    load_kind: str = setting(
+        "gsp", "`ecokg load`: the engine, which tells where its Graph Store endpoint is.",
+        _choice(LOAD_KINDS, "kind"), choices=LOAD_KINDS, flag_name="--kind")
+    load_user: str | None = setting(
+        None, "`ecokg load`: user name for the Graph Store endpoint (Virtuoso: a user with SPARQL_UPDATE, "
+        "e.g. dba).", flag_name="--user")
+    load_password: str | None = setting(
+        None, "`ecokg load`: password for `--user`.", flag_name="--password", secret=True)
+    load_timeout: float = setting(
+        300.0, "`ecokg load`: seconds to wait for each request to the triple store.", float,
+        flag_name="--timeout")
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
             object.__setattr__(self, "base_uri", self.base_uri + "/")
         object.__setattr__(self, "data", tuple(self.data))
-        object.__setattr__(self, "validate", _validate_mode(self.validate))
-        if self.shacl_engine not in SHACL_ENGINES:
-            raise ValueError(f"shacl_engine must be one of {', '.join(SHACL_ENGINES)}, not {self.shacl_engine!r}")
+        for name in ("validate", "shacl_engine", "load_kind"):
+            object.__setattr__(self, name, _BY_NAME[name].type(getattr(self, name)))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -125,16 +157,24 @@ class Settings:
         for k, v in overrides.items():
             if v is None or v == ():
                 continue
-            s = _BY_NAME.get(k)
-            values[k] = s.type(v) if s and isinstance(v, str) and not s.multiple else v
+            s = _BY_NAME[k]
+            values[k] = s.type(v) if isinstance(v, str) and not s.multiple else v
         return cls(**values)
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
 
-    def describe(self) -> list[tuple[str, Any]]:
-        """(name, value) pairs, for printing at start-up."""
-        return [(s.name, getattr(self, s.name)) for s in SETTINGS]
+    @property
+    def watchdog_seconds(self) -> float:
+        """The worker watchdog: the setting, else the larger of 30 s and three query time limits and 5 s."""
+        return self.watchdog if self.watchdog is not None else max(30.0, self.timeout * 3 + 5)
+
+    def describe(self, names: tuple[str, ...] | None = None) -> list[tuple[str, Any]]:
+        """(name, value) pairs for printing at start-up; secrets are masked."""
+        return [(s.name, "***" if s.secret and getattr(self, s.name) else getattr(self, s.name))
+                for s in SETTINGS if names is None or s.name in names]
 
 
-assert {f.name for f in dataclasses.fields(Settings)} == set(_BY_NAME), "SETTINGS and Settings disagree"
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, f.default, **f.metadata) for f in dataclasses.fields(Settings))
+_BY_NAME = {s.name: s for s in SETTINGS}

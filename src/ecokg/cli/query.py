@@ -1,8 +1,8 @@
 """``ecokg query``: run one query against the bundled graph (or given files) from the command line.
 
-The same rules as the endpoint: the classifier refuses updates and SERVICE,
-the time limit stops the query, and results are written by pyoxigraph's
-serialisers as they come.
+The same rules and the same code as the endpoint (``ecokg.sparql.service``): updates and SERVICE are
+refused, the time and memory limits stop the query, and results are written by pyoxigraph's serialisers
+as they come.
 """
 
 from __future__ import annotations
@@ -11,23 +11,17 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+import click
+
+from ecokg.cli.common import reporting_errors, setting_options, settings_from
+from ecokg.errors import EcokgError, Kind
+from ecokg.rdf.formats import BY_KEY, GRAPH_FORMATS, RESULT_FORMATS
 from ecokg.settings import Settings
-from ecokg.sparql import policy as cls
-from ecokg.sparql.executor import QueryFailed, QueryTimeout
-from ecokg.sparql.formats import NotAcceptable, by_name, formats_for
 from ecokg.sparql.service import SparqlService
-from ecokg.store.base import StoreError
 from ecokg.store import open_store
 
-CLI_FORMATS = ("json", "csv", "tsv", "xml", "ttl", "nt", "jsonld", "rdfxml", "trig", "nq")
 # What `ecokg query` writes when no --format is given: tables read best as TSV, graphs as Turtle.
-DEFAULTS = {"SELECT": "tsv", "ASK": "tsv", "CONSTRUCT": "ttl", "DESCRIBE": "ttl"}
-
-
-class QueryCommandError(Exception):
-    def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(message)
-        self.exit_code = exit_code
+DEFAULT_RESULTS, DEFAULT_GRAPH = BY_KEY["tsv"], BY_KEY["ttl"]
 
 
 def read_query(arg: str, stdin: BinaryIO | None = None) -> str:
@@ -45,32 +39,46 @@ def read_query(arg: str, stdin: BinaryIO | None = None) -> str:
 
 
 def run_query(query: str, settings: Settings, fmt_name: str | None, out: BinaryIO) -> bool:
-    """Write the results; returns whether the row cap cut them.  Raises ``QueryCommandError``."""
+    """Write the results; returns whether the row cap cut them.  Raises ``EcokgError``."""
+    if fmt_name is None:
+        results_format, graph_format = DEFAULT_RESULTS, DEFAULT_GRAPH
+    else:
+        fmt = BY_KEY[fmt_name]
+        results_format = fmt if fmt in RESULT_FORMATS else None
+        graph_format = fmt if fmt in GRAPH_FORMATS else None
+    store = open_store(settings)
+    service = SparqlService(store, timeout=settings.timeout, max_rows=settings.max_rows,
+                            max_memory=settings.max_memory)
     try:
-        form = cls.classify(query).form
-        if fmt_name is None:
-            fmt_name = DEFAULTS[form]
         try:
-            fmt = by_name(fmt_name, formats_for(form))
-        except NotAcceptable:
-            raise QueryCommandError(
-                f"--format {fmt_name} does not fit a query of form {form}; use one of: "
-                + ", ".join(f.name for f in formats_for(form)), 2) from None
-        store = open_store(settings)
-        service = SparqlService(store, timeout=settings.timeout, max_rows=settings.max_rows,
-                                max_memory=settings.max_memory)
-        try:
-            _, results = service.start(query, fmt)
-            for chunk in results.chunks:
-                out.write(chunk)
-            out.flush()
-            return results.truncated
-        finally:
-            service.executor.close()
-            store.close()
-    except cls.QueryRejected as e:
-        raise QueryCommandError(e.message) from None
-    except QueryFailed as e:
-        raise QueryCommandError(("SPARQL syntax error: " if e.syntax else "query failed: ") + str(e)) from None
-    except (QueryTimeout, StoreError) as e:
-        raise QueryCommandError(str(e)) from None
+            results = service.start(query, results_format=results_format, graph_format=graph_format)
+        except EcokgError as e:
+            if e.kind is Kind.NOT_ACCEPTABLE:
+                raise EcokgError(f"--format {fmt_name} does not fit this query: {e.message}", kind=e.kind) from None
+            raise
+        for chunk in results.chunks:
+            out.write(chunk)
+        out.flush()
+        return results.truncated
+    finally:
+        service.executor.close()
+        store.close()
+
+
+@click.command()
+@click.argument("query")
+@click.option("--format", "-f", "fmt", default=None,
+              type=click.Choice([f.key for f in RESULT_FORMATS + GRAPH_FORMATS]),
+              help="Result format [default: tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE]")
+@setting_options("data", "store_path", "store", "timeout", "max_memory", "max_rows")
+@reporting_errors
+def query(query: str, fmt: str | None, **params) -> None:
+    """Run a SPARQL query (QUERY text, a FILE, or - for standard input) against the bundled or --data graph.
+
+    Read-only like the endpoint: updates, SERVICE and LOAD are refused. Exit status: 0 results written,
+    1 query refused or failed, 2 bad usage or data file.
+    """
+    settings = settings_from(**params)
+    truncated = run_query(read_query(query), settings, fmt, sys.stdout.buffer)
+    if truncated:
+        click.echo(f"warning: results cut at --max-rows {settings.max_rows}", err=True)

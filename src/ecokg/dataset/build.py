@@ -46,35 +46,31 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from ecokg import resources
+from ecokg.errors import EcokgError, Kind
 from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI
-from ecokg.rdf.namespaces import ECO, ENTITY_NS, serialization_prefixes
+from ecokg.rdf.namespaces import DCTERMS, RDF, eco_ns, serialization_prefixes
 from ecokg.dataset.validate import Report, validate
 from ecokg.dataset import void as voidmod
+from ecokg.rdf.formats import DUMP_FORMATS, Format
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-DCT_SOURCE = "http://purl.org/dc/terms/source"
-DCT_ISSUED = "http://purl.org/dc/terms/issued"
-XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 
 PREFIXES = serialization_prefixes()
 
-# name, format, media type (IANA), title
-DUMPS = (
-    ("ecokg.ttl", ox.RdfFormat.TURTLE, "text/turtle", "Turtle dump"),
-    ("ecokg.nt", ox.RdfFormat.N_TRIPLES, "application/n-triples", "N-Triples dump"),
-    ("ecokg.jsonld", ox.RdfFormat.JSON_LD, "application/ld+json", "JSON-LD dump"),
-    ("ecokg.trig", ox.RdfFormat.TRIG, "application/trig", "TriG dump, one named graph per source"),
-)
+# the dump files: name, format, title (the formats are DUMP_FORMATS of the one format table)
+DUMPS = tuple((f"ecokg.{f.suffix}", f, f"{f.title} dump" + (", one named graph per source" if f.key == "trig" else ""))
+              for f in DUMP_FORMATS)
 STORE_DIR = "store"
 SUMS = "SHA256SUMS"
 
 
-class BuildRefused(RuntimeError):
+class BuildRefused(EcokgError, RuntimeError):
     """The data is not valid; nothing was written."""
 
+    kind = Kind.INVALID_DATA
+
     def __init__(self, report: Report):
-        super().__init__(report.summary())
+        super().__init__("build refused: the data is not valid; nothing was written", details=report.text())
         self.report = report
 
 
@@ -112,8 +108,8 @@ def assign_graphs(onto_t: list[ox.Triple], data_t: list[ox.Triple], base: str) -
     """Put every triple into the named graph(s) of the sources it comes from (see the module docstring)."""
     graph_ns = base + "graph/"
     ontology_graph = ox.NamedNode(graph_ns + "ontology")
-    source_cls = ox.NamedNode(ECO + "Source")
-    rdf_type, dct_source = ox.NamedNode(RDF_TYPE), ox.NamedNode(DCT_SOURCE)
+    source_cls = ox.NamedNode(eco_ns(base) + "Source")
+    rdf_type, dct_source = ox.NamedNode(RDF + "type"), ox.NamedNode(DCTERMS + "source")
 
     def graph_of_source(src: ox.NamedNode) -> ox.NamedNode:
         return ox.NamedNode(graph_ns + src.value.rstrip("/").rsplit("/", 1)[-1])
@@ -151,7 +147,8 @@ def canonical(quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Triple]]
 
 # ------------------------------------------------------------------------------------------------ files
 
-def serialize(name: str, fmt: ox.RdfFormat, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
+def serialize(fmt: Format, triples: list[ox.Triple], quads: list[ox.Quad]) -> bytes:
+    fmt = fmt.engine
     if fmt == ox.RdfFormat.TRIG:
         return ox.serialize(quads, format=fmt, prefixes=PREFIXES)
     if fmt == ox.RdfFormat.JSON_LD:
@@ -260,26 +257,6 @@ def _alive(pid: int) -> bool:
 
 # ------------------------------------------------------------------------------------------------ build
 
-def _newest_source_date(triples: list[ox.Triple]) -> str | None:
-    issued = ox.NamedNode(DCT_ISSUED)
-    dates = [t.object.value for t in triples
-             if t.predicate == issued and isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD_DATE]
-    return max(dates) if dates else None
-
-
-def _statistics(triples: list[ox.Triple]):
-    rdf_type = ox.NamedNode(RDF_TYPE)
-    entities = {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)
-                and t.subject.value.startswith(ENTITY_NS)}
-    members: dict[str, set] = defaultdict(set)
-    for t in triples:
-        if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode) and t.subject in entities:
-            members[t.object.value].add(t.subject)
-    classes = sorted((c, len(m)) for c, m in members.items())
-    properties = sorted(Counter(t.predicate.value for t in triples).items())
-    return entities, classes, properties
-
-
 def build(
     out: str | Path,
     *,
@@ -313,7 +290,7 @@ def build(
                     steps, label="ecokg build", file=sys.stderr, item_show_func=lambda s: s or ""))
             for step in todo:
                 if step == "validate":
-                    report = validate(data_paths, engine=shacl_engine)
+                    report = validate(data_paths, engine=shacl_engine, base_uri=base_uri)
                     if not report.conforms:
                         raise BuildRefused(report)
                 elif step in ("read", "graphs"):
@@ -355,40 +332,25 @@ def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set:
         state["dists"] = []
         state["files"] = []
     elif step in {d[0] for d in DUMPS}:
-        name, fmt, media, title = next(d for d in DUMPS if d[0] == step)
-        data = serialize(name, fmt, state["triples"], state["quads"])
+        name, fmt, title = next(d for d in DUMPS if d[0] == step)
+        data = serialize(fmt, state["triples"], state["quads"])
         _write(tmp / name, data)
         state["files"].append(name)
-        state["dists"].append(voidmod.Distribution(name, media, False, len(data), _sha256(data), title))
+        state["dists"].append(voidmod.Distribution(name, fmt.media_type, False, len(data), _sha256(data), title))
     elif step == "gzip":
-        for name, _fmt, media, title in DUMPS:
+        for name, fmt, title in DUMPS:
             data = gzip_bytes((tmp / name).read_bytes())
             _write(tmp / (name + ".gz"), data)
             state["files"].append(name + ".gz")
             state["dists"].append(
-                voidmod.Distribution(name + ".gz", media, True, len(data), _sha256(data), title + " (gzip)"))
+                voidmod.Distribution(name + ".gz", fmt.media_type, True, len(data), _sha256(data), title + " (gzip)"))
     elif step == "void":
-        triples = state["triples"]
-        entities, classes, properties = _statistics(triples)
-        state["entities"] = len(entities)
         graph_counts = Counter(q.graph_name.value for q in state["quads"] if isinstance(q.graph_name, ox.NamedNode))
-        vt = voidmod.describe(
-            base=base,
-            triples=len(triples),
-            entities=len(entities),
-            distinct_subjects=len({t.subject for t in triples}),
-            distinct_objects=len({t.object for t in triples}),
-            classes=classes,
-            properties=properties,
-            graphs=sorted(graph_counts.items()),
-            distributions=sorted(state["dists"], key=lambda d: d.name),
-            modified=_newest_source_date(triples),
-            entity_space=ENTITY_NS,
-            vocabularies=sorted({PREFIXES[p] for p in ("rdfs", "owl", "skos", "dcterms", "prov", "schema", "org",
-                                                       "sosa", "geo", "eco")}),
-        )
+        stats = voidmod.statistics_of_triples(state["triples"], base, graph_counts.items())
+        state["entities"] = stats.entities
+        vt = voidmod.describe(stats, base=base, distributions=state["dists"])
         _q, vts = canonical(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in vt)
-        data = ox.serialize(vts, format=ox.RdfFormat.TURTLE, prefixes={**voidmod.PREFIXES, "eco": ECO})
+        data = ox.serialize(vts, format=ox.RdfFormat.TURTLE, prefixes=voidmod.PREFIXES)
         _write(tmp / "void.ttl", data)
         state["files"].append("void.ttl")
     elif step == "checksums":

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecokg import resources
+from ecokg.errors import EcokgError, Kind
 from ecokg.rdf.namespaces import prefixes
 
 # The prefixes the query page preloads (docs/model.md).
@@ -24,8 +25,10 @@ PREFIXES: dict[str, str] = {k: v for k, v in prefixes().items() if k not in ("vo
 _HEADER = re.compile(r"^#\s*(?P<key>[A-Za-z]+)(?:@(?P<lang>[A-Za-z-]+))?\s*:\s*(?P<value>.*?)\s*$")
 
 
-class ExampleError(ValueError):
+class ExampleError(EcokgError, ValueError):
     """An example file without the header lines it needs."""
+
+    kind = Kind.BAD_FILE
 
 
 @dataclass(frozen=True)

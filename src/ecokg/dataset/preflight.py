@@ -18,14 +18,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ecokg import resources
+from ecokg.errors import EcokgError, Kind
 from ecokg.settings import Settings
 from ecokg.dataset.validate import Report
 
-class DataRefused(ValueError):  # not RuntimeError, which gunicorn swallows
+class DataRefused(EcokgError, ValueError):  # not RuntimeError, which gunicorn swallows
     """The data breaks the shapes; ``report`` lists every violation (focus node, rule, message, file)."""
 
+    kind = Kind.INVALID_DATA
+
     def __init__(self, report: Report):
-        super().__init__(report.summary())
+        super().__init__("serve refused: the data is not valid (SHACL); fix it, or start with --validate never "
+                         "to serve it anyway", details=report.text())
         self.report = report
 
 
@@ -50,7 +54,7 @@ def check(settings: Settings) -> str | None:
     paths = files_to_check(settings)
     if paths is None:
         return None
-    report = validate(paths, engine=settings.shacl_engine)
+    report = validate(paths, engine=settings.shacl_engine, base_uri=settings.base_uri)
     if not report.conforms:
         raise DataRefused(report)
     return report.summary()

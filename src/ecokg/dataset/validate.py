@@ -30,9 +30,9 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ecokg import resources
-from ecokg.rdf.namespaces import ENTITY_NS, SH as SH_NS, prefixes
+from ecokg.rdf.namespaces import SH as SH_NS, entity_ns, prefixes
 from ecokg.rdf.files import parse_file
-from ecokg.settings import SHACL_ENGINES
+from ecokg.settings import DEFAULT_BASE_URI, SHACL_ENGINES
 from ecokg.dataset.shacl.shapes import to_rdflib
 
 
@@ -158,9 +158,9 @@ def _shapes_graph(shapes_paths: Sequence[Path]) -> rdflib.Graph:
     return g
 
 
-def _entities(subjects: Iterable[str]) -> int:
+def _entities(subjects: Iterable[str], base_uri: str) -> int:
     """How many distinct subjects (as ``<iri>`` / ``_:id``) are entities (IRIs under id/)."""
-    return sum(1 for s in subjects if s.startswith("<" + ENTITY_NS))
+    return sum(1 for s in subjects if s.startswith("<" + entity_ns(base_uri)))
 
 
 def _files(subject_files: dict, focus_key: str) -> tuple[str, ...]:
@@ -256,7 +256,7 @@ def default_paths() -> list[Path]:
 
 def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
              on_progress: Callable[[str], None] | None = None,
-             shapes_paths: Sequence[str | Path] | None = None) -> Report:
+             shapes_paths: Sequence[str | Path] | None = None, base_uri: str = DEFAULT_BASE_URI) -> Report:
     """Validate data files (default: the bundled data) together with the bundled ontology.
 
     ``engine``: ``native`` (``ecokg.dataset.shacl``, fast), ``pyshacl`` (the reference), or ``auto``: native unless
@@ -291,7 +291,7 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
     return Report(
         files=files,
         triples=triples,
-        entities=_entities(loaded.subject_files),
+        entities=_entities(loaded.subject_files, base_uri),
         violations=violations,
         engine=used,
     )

@@ -1,33 +1,45 @@
-"""The VoID + DCAT description of a build (``void.ttl``).
+"""The VoID + DCAT description of the dataset: one generator, one dataset IRI (``{base}dataset``).
 
-It describes the dataset (triple and entity counts, class and property partitions, licence, SPARQL
-endpoint) and one ``dcat:Distribution`` per dump file, with its download URL, media type, compression
-format, size and SHA-256 checksum (SPDX).  Everything comes from the data and the files: there is no wall
-clock in it, so it is as deterministic as the dumps it describes.
+``describe`` turns ``Statistics`` (triple and entity counts, class and property partitions, named graphs,
+the newest source date, an example resource) and, for a build, the ``Distribution`` of each file (download
+URL, media type, compression, size, SHA-256) into VoID/DCAT triples.  The statistics come either from the
+triples ``ecokg build`` writes (``statistics_of_triples``) or from a store by SPARQL
+(``statistics_of_store``: what ``/.well-known/void`` says when nothing has been built), so the dataset is
+described the same way either way.  There is no wall clock in it: it is as deterministic as the data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
+from ecokg.rdf.namespaces import DCAT, DCTERMS, ECO, FOAF, RDF, RDFS, XSD, VOID, entity_ns, prefixes
+from ecokg.rdf.sparql_text import bind
+from ecokg.store.base import Store
+
 SPDX = "http://spdx.org/rdf/terms#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 IANA = "https://www.iana.org/assignments/media-types/"
 CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+DCT_ISSUED = DCTERMS + "issued"
+XSD_DATE = XSD + "date"
 
-PREFIXES = {
-    "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX,
-    "foaf": FOAF,
-}
+TITLE_EN = "ecokg: China's ecological-civilization designations"
+TITLE_ZH = "ecokg：中国生态文明建设示范与“两山”基地知识图谱"
+DESCRIPTION_EN = ("National and Chongqing municipal ecological-civilization demonstration zones, \"Two Mountains\" "
+                  "practice and innovation bases, their batches, the places holding them, practices, indicators "
+                  "and stated counts, every fact cited to a source.")
+
+PREFIXES = {"rdf": RDF, "rdfs": RDFS, "xsd": XSD, "void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX,
+            "foaf": FOAF, "eco": ECO}
+# the vocabularies the data uses (void:vocabulary)
+VOCABULARY_PREFIXES = ("rdfs", "owl", "skos", "dcterms", "prov", "schema", "org", "sosa", "geo", "eco")
+
+
+def dataset_iri(base: str) -> str:
+    return base + "dataset"
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,73 @@ class Distribution:
     title: str
 
 
+@dataclass
+class Statistics:
+    triples: int
+    entities: int
+    distinct_subjects: int
+    distinct_objects: int
+    classes: list[tuple[str, int]]  # (class IRI, entities of that class), sorted
+    properties: list[tuple[str, int]]  # (property IRI, triples), sorted
+    graphs: list[tuple[str, int]] = field(default_factory=list)  # (named graph, triples), sorted
+    modified: str | None = None  # the newest source's dcterms:issued (xsd:date)
+    example: str | None = None  # an entity to show (the first place)
+
+
+def statistics_of_triples(triples: Sequence[ox.Triple], base: str,
+                          graphs: Iterable[tuple[str, int]] = ()) -> Statistics:
+    rdf_type, issued = ox.NamedNode(RDF + "type"), ox.NamedNode(DCT_ISSUED)
+    space = entity_ns(base)
+    entities = {t.subject for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(space)}
+    members: dict[str, set] = defaultdict(set)
+    for t in triples:
+        if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode) and t.subject in entities:
+            members[t.object.value].add(t.subject)
+    dates = [t.object.value for t in triples
+             if t.predicate == issued and isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD_DATE]
+    places = sorted(e.value for e in entities if e.value.startswith(space + "place/"))
+    return Statistics(
+        triples=len(triples), entities=len(entities),
+        distinct_subjects=len({t.subject for t in triples}), distinct_objects=len({t.object for t in triples}),
+        classes=sorted((c, len(m)) for c, m in members.items()),
+        properties=sorted(Counter(t.predicate.value for t in triples).items()),
+        graphs=sorted(graphs), modified=max(dates) if dates else None, example=places[0] if places else None)
+
+
+def statistics_of_store(store: Store, base: str) -> Statistics:
+    """The same statistics, counted by the store (the default graph: the whole graph, as served)."""
+    space = ox.Literal(entity_ns(base))
+
+    def rows(query: str, **values) -> list:
+        result = store.query(bind(query, **values))
+        names = [v.value for v in result.variables]
+        return [{n: r[n] for n in names} for r in result]
+
+    def count(query: str, **values) -> int:
+        r = rows(query, **values)
+        return int(r[0]["n"].value) if r else 0
+
+    in_space = "isIRI(?s) && STRSTARTS(STR(?s), $space)"
+    classes = [(r["c"].value, int(r["n"].value)) for r in rows(
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c . FILTER(isIRI(?c) && {in_space}) }} GROUP BY ?c",
+        space=space)]
+    properties = [(r["p"].value, int(r["n"].value)) for r in rows(
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")]
+    graphs = [(r["g"].value, int(r["n"].value)) for r in rows(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g") if isinstance(r["g"], ox.NamedNode)]
+    modified = rows(f"SELECT (MAX(?d) AS ?m) WHERE {{ ?x <{DCT_ISSUED}> ?d . FILTER(DATATYPE(?d) = <{XSD_DATE}>) }}")
+    example = rows("SELECT ?s WHERE { ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), $places)) } ORDER BY ?s LIMIT 1",
+                   places=ox.Literal(entity_ns(base) + "place/"))
+    return Statistics(
+        triples=count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        entities=count(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o . FILTER({in_space}) }}", space=space),
+        distinct_subjects=count("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
+        distinct_objects=count("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
+        classes=sorted(classes), properties=sorted(properties), graphs=sorted(graphs),
+        modified=modified[0]["m"].value if modified and modified[0].get("m") is not None else None,
+        example=example[0]["s"].value if example else None)
+
+
 def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
@@ -48,23 +127,9 @@ def _int(value: int) -> ox.Literal:
     return ox.Literal(str(value), datatype=_n(XSD + "integer"))
 
 
-def describe(
-    *,
-    base: str,
-    triples: int,
-    entities: int,
-    distinct_subjects: int,
-    distinct_objects: int,
-    classes: Sequence[tuple[str, int]],
-    properties: Sequence[tuple[str, int]],
-    graphs: Sequence[tuple[str, int]],
-    distributions: Iterable[Distribution],
-    modified: str | None,
-    entity_space: str,
-    vocabularies: Sequence[str],
-) -> list[ox.Triple]:
+def describe(stats: Statistics, *, base: str, distributions: Iterable[Distribution] = ()) -> list[ox.Triple]:
     """The VoID/DCAT triples (blank nodes for partitions and checksums)."""
-    ds = _n(base + "dataset")
+    ds = _n(dataset_iri(base))
     t: list[ox.Triple] = []
 
     def add(s, p, o):
@@ -72,41 +137,41 @@ def describe(
 
     add(ds, RDF + "type", _n(VOID + "Dataset"))
     add(ds, RDF + "type", _n(DCAT + "Dataset"))
-    add(ds, DCTERMS + "title", ox.Literal("ecokg: China's ecological-civilization designations", language="en"))
-    add(ds, DCTERMS + "title", ox.Literal("ecokg：中国生态文明建设示范与“两山”基地知识图谱", language="zh"))
-    add(ds, DCTERMS + "description", ox.Literal(
-        "National and Chongqing municipal ecological-civilization demonstration zones, \"Two Mountains\" "
-        "practice and innovation bases, their batches, the places holding them, practices, indicators and "
-        "stated counts, every fact cited to a source.", language="en"))
+    add(ds, DCTERMS + "title", ox.Literal(TITLE_EN, language="en"))
+    add(ds, DCTERMS + "title", ox.Literal(TITLE_ZH, language="zh"))
+    add(ds, DCTERMS + "description", ox.Literal(DESCRIPTION_EN, language="en"))
     add(ds, DCTERMS + "license", _n(CC0))
-    if modified:
-        add(ds, DCTERMS + "modified", ox.Literal(modified, datatype=_n(XSD + "date")))
-    add(ds, VOID + "triples", _int(triples))
-    add(ds, VOID + "entities", _int(entities))
-    add(ds, VOID + "distinctSubjects", _int(distinct_subjects))
-    add(ds, VOID + "distinctObjects", _int(distinct_objects))
-    add(ds, VOID + "classes", _int(len(classes)))
-    add(ds, VOID + "properties", _int(len(properties)))
-    add(ds, VOID + "uriSpace", ox.Literal(entity_space))
+    if stats.modified:
+        add(ds, DCTERMS + "modified", ox.Literal(stats.modified, datatype=_n(XSD_DATE)))
+    add(ds, VOID + "triples", _int(stats.triples))
+    add(ds, VOID + "entities", _int(stats.entities))
+    add(ds, VOID + "distinctSubjects", _int(stats.distinct_subjects))
+    add(ds, VOID + "distinctObjects", _int(stats.distinct_objects))
+    add(ds, VOID + "classes", _int(len(stats.classes)))
+    add(ds, VOID + "properties", _int(len(stats.properties)))
+    add(ds, VOID + "uriSpace", ox.Literal(entity_ns(base)))
     add(ds, VOID + "sparqlEndpoint", _n(base + "sparql"))
-    for v in vocabularies:
-        add(ds, VOID + "vocabulary", _n(v))
-    for cls, count in classes:
+    if stats.example:
+        add(ds, VOID + "exampleResource", _n(stats.example))
+    vocabularies = prefixes(base)
+    for p in sorted({vocabularies[p] for p in VOCABULARY_PREFIXES}):
+        add(ds, VOID + "vocabulary", _n(p))
+    for cls, count in stats.classes:
         part = ox.BlankNode()
         add(ds, VOID + "classPartition", part)
         add(part, VOID + "class", _n(cls))
         add(part, VOID + "entities", _int(count))
-    for prop, count in properties:
+    for prop, count in stats.properties:
         part = ox.BlankNode()
         add(ds, VOID + "propertyPartition", part)
         add(part, VOID + "property", _n(prop))
         add(part, VOID + "triples", _int(count))
-    for graph, count in graphs:  # the named graphs of the TriG dump
+    for graph, count in stats.graphs:  # the named graphs of the TriG dump
         sub = _n(graph)
         add(ds, VOID + "subset", sub)
         add(sub, RDF + "type", _n(VOID + "Dataset"))
         add(sub, VOID + "triples", _int(count))
-    for d in distributions:
+    for d in sorted(distributions, key=lambda d: d.name):
         url = _n(base + "downloads/" + d.name)
         add(ds, DCAT + "distribution", url)
         add(ds, VOID + "dataDump", url)

@@ -8,19 +8,26 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
+from ecokg.errors import EcokgError, Kind
+from ecokg.rdf.formats import RDF_FORMATS, by_suffix
 
-class RdfFileError(ValueError):
+
+class RdfFileError(EcokgError, ValueError):
     """A file that cannot be read as RDF; the message names the file and the line."""
+
+    kind = Kind.BAD_FILE
 
 
 def format_of(path: str | Path) -> ox.RdfFormat:
+    """The RDF syntax of a file, by its suffix (``.gz`` looked through), from the one format table."""
     name = Path(path).name
     suffixes = Path(name.removesuffix(".gz")).suffixes
     ext = suffixes[-1].lstrip(".") if suffixes else ""
-    fmt = ox.RdfFormat.from_extension(ext) if ext else None
+    fmt = by_suffix(ext) if ext else None
     if fmt is None:
-        raise RdfFileError(f"{path}: unknown RDF syntax (extension {ext!r}); use .ttl, .nt, .nq, .trig, .jsonld, .rdf")
-    return fmt
+        raise RdfFileError(f"{path}: unknown RDF syntax (extension {ext!r}); use "
+                           + ", ".join("." + f.suffix for f in RDF_FORMATS))
+    return fmt.engine
 
 
 @contextmanager
@@ -75,6 +82,22 @@ def load_files(store: ox.Store, paths: Iterable[str | Path],
     for p in paths:
         load_file(store, p, on_bytes)
     return store
+
+
+def iter_quads(path: str | Path, *, rename_blank_nodes: bool = False) -> Iterator[ox.Quad]:
+    """The quads of one file as they are parsed (a stream: nothing is kept), terms exactly as written;
+    ``RdfFileError`` names the file (and line) on any reading error, a truncated ``.gz`` file included."""
+    path = Path(path)
+    fmt = format_of(path)
+    with _errors_named(path):
+        if path.name.endswith(".gz"):
+            import gzip
+
+            with gzip.open(path, "rb") as fh:
+                yield from ox.parse(fh, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=rename_blank_nodes)
+        else:
+            with open(path, "rb") as fh:
+                yield from ox.parse(fh, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=rename_blank_nodes)
 
 
 def parse_file(path: str | Path) -> list[ox.Quad]:

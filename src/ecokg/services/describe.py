@@ -5,27 +5,27 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-_EXISTS = "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }"
+_EXISTS = "ASK { { $s ?p ?o } UNION { ?o ?p $s } }"
 
 _DESCRIBE = """
 CONSTRUCT {
-  ?s ?p ?o . ?o ?lp ?ol . ?o ?bp ?bo .
-  ?in ?ip ?s . ?in ?ilp ?il .
+  $s ?p ?o . ?o ?lp ?ol . ?o ?bp ?bo .
+  ?in ?ip $s . ?in ?ilp ?il .
 } WHERE {
-  { ?s ?p ?o .
+  { $s ?p ?o .
     OPTIONAL { ?o ?lp ?ol . FILTER(?lp = rdfs:label && isIRI(?o)) }
     OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o)) } }
   UNION
-  { ?in ?ip ?s .
+  { ?in ?ip $s .
     OPTIONAL { ?in ?ilp ?il . FILTER(?ilp = rdfs:label) } }
 }"""
 
 _ONTOLOGY_TERMS = """
-SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }"""
+SELECT ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR($ns))) }"""
 
 _BLANK_CLOSURE = """
-SELECT ?ns ?b ?bp ?bo WHERE {
-  ?t ?p ?b . FILTER(isBlank(?b) && isIRI(?t) && STRSTARTS(STR(?t), STR(?ns)))
+SELECT ?b ?bp ?bo WHERE {
+  ?t ?p ?b . FILTER(isBlank(?b) && isIRI(?t) && STRSTARTS(STR(?t), STR($ns)))
   ?b ?bp ?bo .
 }"""
 
@@ -43,10 +43,7 @@ def description(g, iri: str) -> list[ox.Triple]:
 
 
 def ontology_description(g) -> list[ox.Triple]:
-    """The ontology document: the ontology resource's triples and those of every term in its namespace.
-
-    (SELECT rather than CONSTRUCT: pyoxigraph only substitutes variables a query projects.)
-    """
+    """The ontology document: the ontology resource's triples and those of every term in its namespace."""
     ns = ox.NamedNode(g.uris.eco)
     out = description_own(g, g.uris.ontology)
     # (whole-graph scans: cached while the store cannot change, see GraphServices.select)
@@ -57,7 +54,7 @@ def ontology_description(g) -> list[ox.Triple]:
 
 def description_own(g, iri: str) -> list[ox.Triple]:
     """Just the resource's own triples."""
-    return g.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", s=ox.NamedNode(iri))
+    return g.construct("CONSTRUCT { $s ?p ?o } WHERE { $s ?p ?o }", s=ox.NamedNode(iri))
 
 
 def _dedupe(triples: list[ox.Triple]) -> list[ox.Triple]:

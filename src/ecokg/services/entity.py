@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import LANGS, Names
-from ecokg.services.paging import SORT_MAX, Page, clamp, page_of, values_clause
+from ecokg.services.paging import SORT_MAX, Page, clamp, page_of
 from ecokg.services.uris import is_web_iri
 from ecokg.rdf.namespaces import DCTERMS, GEO, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
@@ -94,7 +94,7 @@ def _lang_first(values: list[Value], lang: str) -> list[Value]:
 def entity_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> EntityView:
     """The page of ``iri``; ``page``: which page of its long listings (tables, inbound links) to show."""
     node = ox.NamedNode(iri)
-    out_rows = g.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", labelled=True, s=node)
+    out_rows = g.select("SELECT ?p ?o WHERE { $s ?p ?o }", labelled=True, s=node)
     by_prop: "OrderedDict[str, list]" = OrderedDict()
     for r in out_rows:
         by_prop.setdefault(r["p"].value, []).append(r["o"])
@@ -150,7 +150,7 @@ def _schema_types(g: GraphServices, type_iris: list[str]) -> list[str]:
     for t in type_iris:
         if t.startswith(SCHEMA):
             found.add(t)
-        for r in g.select("SELECT DISTINCT ?t ?sup WHERE { ?t rdfs:subClassOf+ ?sup . FILTER(isIRI(?sup)) }",
+        for r in g.select("SELECT DISTINCT ?sup WHERE { $t rdfs:subClassOf+ ?sup . FILTER(isIRI(?sup)) }",
                           t=ox.NamedNode(t)):
             if r["sup"].value.startswith(SCHEMA):
                 found.add(r["sup"].value)
@@ -178,12 +178,12 @@ def _cell_order(v: Value):
 
 def _paged_table(g: GraphServices, node, lang: str, page: int, *, key: str, listing: str, details: str,
                  cols: list[str], table_key: str, sort_key=None) -> Table:
-    """One page of a table: the keys on the page (``listing``), then their rows (``details``, which
-    starts with the keys' ``VALUES``), in the keys' order."""
+    """One page of a table: the keys on the page (``listing``), then their rows (``details``, whose
+    ``$keys`` slot takes the keys), in the keys' order."""
     keys, pg = page_of(g, listing, key, node, page, TABLE_PAGE)
     if not keys:
         return Table(table_key, cols, [], pg)
-    rows = g.select(details.replace("WHERE {", "WHERE { " + values_clause(key, keys), 1), labelled=True)
+    rows = g.select(details, labelled=True, keys=keys)
     table = Table(table_key, cols, _collect(rows, key, cols, g, lang, order=keys), pg)
     if not pg.paged and sort_key is not None:  # all on one page: in the order people read best
         table.rows.sort(key=sort_key)
@@ -196,9 +196,10 @@ def _designations(g: GraphServices, node, lang: str, page: int = 1) -> Table:
                         sort_key=lambda r: (str(r["year"][0].sort_key) if r["year"] else "9999",
                                             r["scheme"][0].sort_key if r["scheme"] else "",
                                             r["holder"][0].sort_key if r["holder"] else ""), listing="""
-  { ?designation eco:holder ?s } UNION { ?designation eco:batch ?s }
+  { ?designation eco:holder $s } UNION { ?designation eco:batch $s }
   FILTER EXISTS { ?designation eco:holder ?anyHolder }""", details="""
 SELECT ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
+  VALUES ?designation { $keys }
   ?designation eco:holder ?holder .
   OPTIONAL { ?designation eco:scheme ?scheme }
   OPTIONAL { ?designation eco:batch ?batch }
@@ -214,8 +215,9 @@ def _practices(g: GraphServices, node, lang: str, page: int = 1) -> Table:
     cols = ["practice", "place", "description", "source"]
     table = _paged_table(g, node, lang, page, key="practice", table_key="practices", cols=cols,
                          sort_key=lambda r: r["practice"][0].sort_key if r["practice"] else "", listing="""
-  ?practice eco:practisedIn ?s .""", details="""
+  ?practice eco:practisedIn $s .""", details="""
 SELECT ?practice ?place ?description ?source WHERE {
+  VALUES ?practice { $keys }
   ?practice eco:practisedIn ?place .
   OPTIONAL { ?practice dcterms:description ?description }
   OPTIONAL { ?practice dcterms:source ?source }
@@ -233,8 +235,9 @@ def _observations(g: GraphServices, node, lang: str, page: int = 1) -> Table:
     table = _paged_table(g, node, lang, page, key="observation", table_key="observations", cols=cols,
                          sort_key=lambda r: (r["indicator"][0].sort_key if r["indicator"] else "",
                                              str(r["year"][0].sort_key) if r["year"] else ""), listing="""
-  { ?observation sosa:hasFeatureOfInterest ?s } UNION { ?observation sosa:observedProperty ?s }""", details="""
+  { ?observation sosa:hasFeatureOfInterest $s } UNION { ?observation sosa:observedProperty $s }""", details="""
 SELECT ?observation ?place ?indicator ?year ?value ?unit ?result ?change ?source WHERE {
+  VALUES ?observation { $keys }
   OPTIONAL { ?observation sosa:hasFeatureOfInterest ?place }
   OPTIONAL { ?observation sosa:observedProperty ?indicator }
   OPTIONAL { ?observation eco:referenceYear ?year }
@@ -257,12 +260,12 @@ def _pick_lang(values: list[Value], lang: str) -> list[Value]:
 
 def _inbound(g: GraphServices, node, lang: str, page: int = 1) -> tuple[list[PropertyRow], Page]:
     """One page of the triples pointing at the entity, grouped by property."""
-    rows = g.select("SELECT ?s (COUNT(*) AS ?n) WHERE { ?x ?p ?s } GROUP BY ?s", s=node)
+    rows = g.select("SELECT (COUNT(*) AS ?n) WHERE { ?x ?p $s }", s=node)
     total = int(rows[0]["n"].value) if rows else 0
     pg = Page(clamp(page, INBOUND_PAGE, total), INBOUND_PAGE, total, ordered=total <= SORT_MAX)
     order = "ORDER BY ?p ?x " if pg.ordered else ""
-    rows = g.select(f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} {order}LIMIT {INBOUND_PAGE} OFFSET {pg.offset}",
-                    labelled=True, s=node) if total else []
+    rows = g.select(f"SELECT ?x ?p WHERE {{ ?x ?p $s }} {order}LIMIT $limit OFFSET $offset",
+                    labelled=True, s=node, limit=INBOUND_PAGE, offset=pg.offset) if total else []
     by_prop: "OrderedDict[str, list]" = OrderedDict()
     for r in rows:
         by_prop.setdefault(r["p"].value, []).append(r["x"])

@@ -10,8 +10,9 @@ from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 
-from ecokg.services.labels import Labels
 from ecokg.rdf.namespaces import XSD, compact, sparql_prologue
+from ecokg.rdf.sparql_text import bind
+from ecokg.services.labels import Labels
 from ecokg.services.uris import UriSpace, is_web_iri
 from ecokg.store.base import Store
 
@@ -27,10 +28,6 @@ class Value:
     lang: str | None = None
     datatype: str | None = None  # compact datatype of a typed literal (not xsd:string / rdf:langString)
     sort_key: Any = None
-
-    @property
-    def is_link(self) -> bool:
-        return self.href is not None
 
     def __str__(self) -> str:
         return self.text
@@ -49,34 +46,31 @@ class GraphServices:
         self.store = store
         self.uris = UriSpace(base_uri)
         self._label_max_age = label_max_age
-        self._search_index = None
-        from ecokg.store.embedded import EmbeddedStore
-
-        self._static = isinstance(store, EmbeddedStore)  # the embedded store never changes while served
+        self.search_index = None  # every label, for search only: made by ``services.search`` on the first search
+        self.lock = threading.Lock()  # for what other services keep on this object (the search index)
+        self._static = store.immutable
         # labels: kept (LRU) as long as the store cannot change, else ``label_max_age`` seconds
         self.labels = Labels(store, max_age=float("inf") if self._static else label_max_age,
                              fallback=self._short_name)
-        self._memo: "OrderedDict[tuple, tuple[float, list]]" = OrderedDict()
+        self._memo: "OrderedDict[Any, tuple[float, Any]]" = OrderedDict()
         self._memo_lock = threading.Lock()
         self._prologue = sparql_prologue(base_uri)
 
     @property
-    def search_index(self):
-        """Every label, for search only: made on the first search (pages never need it)."""
-        if self._search_index is None:
-            from ecokg.services.search import LabelSearchIndex, classify
+    def immutable(self) -> bool:
+        return self._static
 
-            self._search_index = LabelSearchIndex(self.store, classify(self.uris),
-                                                  None if self._static else self._label_max_age)
-        return self._search_index
+    @property
+    def label_max_age(self) -> float:
+        return self._label_max_age
 
     # -- querying ---------------------------------------------------------------------------------
     def select(self, body: str, *, labelled: bool = False, cached: bool = False,
-               **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
-        """Run a SELECT (prefixes prepended); ``bindings`` become substitutions, never query text.
+               **bindings: Any) -> list[dict[str, Any]]:
+        """Run a SELECT (prefixes prepended); ``bindings`` fill the query's ``$name`` slots
+        (``ecokg.rdf.sparql_text.bind``: terms written by pyoxigraph, never pasted text).
 
-        pyoxigraph only substitutes projected variables: every bound variable must be in the SELECT
-        clause (and in GROUP BY for an aggregate query).  ``labelled``: the rows are to be shown, so
+        ``labelled``: the rows are to be shown, so
         fetch the labels of every IRI in them at once (one query, not one per IRI).  ``cached``: a
         summary of the whole graph (counts for the home page, usage for the ontology), kept while the
         store cannot have changed (the embedded store: as long as it is served; a remote one:
@@ -91,30 +85,35 @@ class GraphServices:
         return rows
 
     def _select(self, body: str, bindings) -> list[dict[str, Any]]:
-        result = self.store.query(self._prologue + body, substitutions=bindings or None)
+        result = self.store.query(self._prologue + bind(body, **bindings))
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
 
     def _memo_get(self, body: str, bindings) -> list[dict[str, Any]]:
         key = (body, tuple(sorted((k, str(v)) for k, v in bindings.items())))
+        return self.summary(key, lambda: self._select(body, bindings))
+
+    def summary(self, key, compute):
+        """``compute()``, kept under ``key`` while the store cannot have changed (the embedded store: as
+        long as it is served; a remote one: ``label_max_age`` seconds); at most ``MEMO_ENTRIES`` kept."""
         now = time.monotonic()
         with self._memo_lock:
             hit = self._memo.get(key)
             if hit is not None and (self._static or now - hit[0] <= self._label_max_age):
                 self._memo.move_to_end(key)
                 return hit[1]
-        rows = self._select(body, bindings)
+        value = compute()
         with self._memo_lock:
-            self._memo[key] = (now, rows)
+            self._memo[key] = (now, value)
             while len(self._memo) > MEMO_ENTRIES:
                 self._memo.popitem(last=False)
-        return rows
+        return value
 
-    def ask(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> bool:
-        return bool(self.store.query(self._prologue + body, substitutions=bindings or None))
+    def ask(self, body: str, **bindings: Any) -> bool:
+        return bool(self.store.query(self._prologue + bind(body, **bindings)))
 
-    def construct(self, body: str, **bindings: ox.NamedNode | ox.Literal) -> list[ox.Triple]:
-        return list(self.store.query(self._prologue + body, substitutions=bindings or None))
+    def construct(self, body: str, **bindings: Any) -> list[ox.Triple]:
+        return list(self.store.query(self._prologue + bind(body, **bindings)))
 
     # -- presenting terms ---------------------------------------------------------------------------
     def value(self, term, lang: str) -> Value:

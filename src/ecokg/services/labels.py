@@ -18,6 +18,7 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from ecokg.rdf.namespaces import DCTERMS, RDFS, SKOS, local_name
+from ecokg.rdf.sparql_text import bind
 from ecokg.store.base import Store
 
 LANGS = ("zh", "en")
@@ -29,7 +30,7 @@ CHUNK = 500  # IRIs per lookup query
 # One UNION branch per property (with the IRIs bound first): the plan engines make of
 # ``VALUES ?x {…} ?x ?p ?l FILTER(?p IN …)`` may scan every label of the graph.
 _BRANCHES = " UNION ".join(f"{{ ?x <{p}> ?label BIND({i} AS ?rank) }}" for i, p in enumerate(LABEL_PROPS))
-_ONE = f"SELECT ?x ?label ?rank WHERE {{ {{ {_BRANCHES} }} FILTER(isLiteral(?label)) }}"
+_ONE = f"SELECT ?x ?label ?rank WHERE {{ VALUES ?x {{ $xs }} {{ {_BRANCHES} }} FILTER(isLiteral(?label)) }}"
 
 
 def lang_base(tag: str) -> str:
@@ -64,9 +65,6 @@ class Names:
             if candidate in self.primary:
                 return self.primary[candidate]
         return next(iter(self.primary.values()), None)
-
-    def all_texts(self) -> list[str]:
-        return list(self.primary.values()) + [t for t, _ in self.alternates]
 
     def __bool__(self) -> bool:
         return bool(self.primary or self.alternates)
@@ -130,14 +128,11 @@ class Labels:
         nodes = list(missing.values())
         for i in range(0, len(nodes), CHUNK):
             chunk = nodes[i:i + CHUNK]
-            # the IRIs are terms the graph gave us, written by pyoxigraph (N-Triples syntax)
-            values = " ".join(str(n) for n in chunk)
-            query = _ONE.replace("WHERE { ", f"WHERE {{ VALUES ?x {{ {values} }} ", 1)
-            self._put(self._rows(query, None), (n.value for n in chunk))
+            self._put(self._rows(chunk), (n.value for n in chunk))
 
-    def _rows(self, query: str, substitutions) -> dict[str, Names]:
+    def _rows(self, nodes: list[ox.NamedNode]) -> dict[str, Names]:
         self.queries += 1
-        result = self._store.query(query, substitutions=substitutions)
+        result = self._store.query(bind(_ONE, xs=nodes))
         return names_from_rows((r["x"].value, r["label"], int(r["rank"].value)) for r in result
                                if isinstance(r["label"], ox.Literal))
 
@@ -149,7 +144,7 @@ class Labels:
                 node = ox.NamedNode(iri)
             except ValueError:
                 return None
-            found = self._rows(_ONE, {"x": node})
+            found = self._rows([node])
             self._put(found, [iri])
             n = found.get(iri) or Names()
         return n or None

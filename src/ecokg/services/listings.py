@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from ecokg.services.charts import Chart, bar_chart
 from ecokg.services.graph import GraphServices, Value
-from ecokg.services.paging import SORT_MAX, values_clause
+from ecokg.services.paging import SORT_MAX
 from ecokg.services.scheme import chongqing_places
 
 PAGE_SIZE = 50
@@ -58,13 +58,13 @@ def subclasses(g: GraphServices, c: ox.NamedNode) -> list[ox.NamedNode]:
 
     Members are then found from these (``VALUES ?t {…} ?x a ?t``): an engine given
     ``?x a ?t . ?t rdfs:subClassOf* ?c`` with ``?c`` bound may read every typed thing of the graph first."""
-    found = [r["t"] for r in g.select("SELECT DISTINCT ?c ?t WHERE { ?t rdfs:subClassOf* ?c . FILTER(isIRI(?t)) }", c=c)]
+    found = [r["t"] for r in g.select("SELECT DISTINCT ?t WHERE { ?t rdfs:subClassOf* $c . FILTER(isIRI(?t)) }", c=c)]
     return found or [c]
 
 
 def _count_members(g: GraphServices, classes: list[ox.NamedNode]) -> int:
-    rows = g.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {values_clause('t', classes)} ?x a ?t . FILTER(isIRI(?x)) }}",
-                    cached=True)
+    rows = g.select("SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { VALUES ?t { $classes } ?x a ?t . FILTER(isIRI(?x)) }",
+                    cached=True, classes=classes)
     return int(rows[0]["n"].value) if rows else 0
 
 
@@ -77,21 +77,23 @@ def members(g: GraphServices, class_iri: str, lang: str, page: int = 1, page_siz
     ``SORT_MAX`` of them, else in the engine's order (labelling every member would cost more than the page)."""
     c = ox.NamedNode(class_iri)
     classes = subclasses(g, c)
-    where = f"{values_clause('t', classes)} ?x a ?t . FILTER(isIRI(?x))"
+    where = "VALUES ?t { $classes } ?x a ?t . FILTER(isIRI(?x))"
     total = _count_members(g, classes)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     start = (page - 1) * page_size
     if total <= SORT_MAX:
         everyone = [ox.NamedNode(x) for x in dict.fromkeys(
-            r["x"].value for r in g.select(f"SELECT DISTINCT ?x WHERE {{ {where} }}", labelled=True))]
+            r["x"].value for r in g.select(f"SELECT DISTINCT ?x WHERE {{ {where} }}", labelled=True,
+                                           classes=classes))]
         shown = sorted(everyone, key=lambda x: (g.value(x, lang).sort_key, x.value))[start:start + page_size]
     else:
-        shown = [r["x"] for r in g.select(f"SELECT DISTINCT ?x WHERE {{ {where} }} LIMIT {page_size} OFFSET {start}")]
+        shown = [r["x"] for r in g.select(f"SELECT DISTINCT ?x WHERE {{ {where} }} LIMIT $limit OFFSET $offset",
+                                          classes=classes, limit=page_size, offset=start)]
     types: dict[str, list] = {}
     if shown:
-        for r in g.select(f"SELECT ?x ?t WHERE {{ {values_clause('x', shown)} ?x a ?t . FILTER(isIRI(?t)) }}",
-                          labelled=True):
+        for r in g.select("SELECT ?x ?t WHERE { VALUES ?x { $shown } ?x a ?t . FILTER(isIRI(?t)) }",
+                          labelled=True, shown=shown):
             types.setdefault(r["x"].value, []).append(r["t"])
     items = [(g.value(x, lang), g.values(sorted(types.get(x.value, []), key=lambda t: t.value), lang)) for x in shown]
     return Members(g.value(c, lang), items, page, pages, total)

@@ -10,7 +10,6 @@ import pyoxigraph as ox
 
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.labels import Names
-from ecokg.services.paging import values_clause
 from ecokg.rdf.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS, local_name
 
 CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
@@ -49,24 +48,24 @@ class OntologyDoc:
     reused_properties: list[Term] = field(default_factory=list)
 
 
-_DECLARED = ("<http://www.w3.org/2002/07/owl#Class> <http://www.w3.org/2000/01/rdf-schema#Class> "
-             "<http://www.w3.org/2002/07/owl#ObjectProperty> <http://www.w3.org/2002/07/owl#DatatypeProperty> "
-             "<http://www.w3.org/2002/07/owl#AnnotationProperty> <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property>")
+_DECLARED = [ox.NamedNode(OWL + "Class"), ox.NamedNode(RDFS + "Class"), ox.NamedNode(OWL + "ObjectProperty"),
+             ox.NamedNode(OWL + "DatatypeProperty"), ox.NamedNode(OWL + "AnnotationProperty"),
+             ox.NamedNode(RDF + "Property")]
 
 
 def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
     ns = g.uris.eco
     ns_node = ox.NamedNode(ns)
     by_term: "OrderedDict[str, dict[str, list]]" = OrderedDict()
-    for r in g.select("SELECT ?ns ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }",
+    for r in g.select("SELECT ?t ?p ?o WHERE { ?t ?p ?o . FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR($ns))) }",
                       cached=True, ns=ns_node):
         by_term.setdefault(r["t"].value, {}).setdefault(r["p"].value, []).append(r["o"])
     # terms of reused vocabularies that the ontology declares (schema:containedInPlace, dcterms:source, ...)
     reused: "OrderedDict[str, dict[str, list]]" = OrderedDict()
-    for r in g.select(f"""SELECT ?ns ?t ?p ?o WHERE {{
-  VALUES ?k {{ {_DECLARED} }}
-  ?t a ?k . FILTER(isIRI(?t) && !STRSTARTS(STR(?t), STR(?ns)))
-  ?t ?p ?o }}""", cached=True, ns=ns_node):
+    for r in g.select("""SELECT ?t ?p ?o WHERE {
+  VALUES ?k { $declared }
+  ?t a ?k . FILTER(isIRI(?t) && !STRSTARTS(STR(?t), STR($ns)))
+  ?t ?p ?o }""", cached=True, ns=ns_node, declared=_DECLARED):
         d = reused.setdefault(r["t"].value, {}).setdefault(r["p"].value, [])
         if r["o"] not in d:
             d.append(r["o"])
@@ -80,13 +79,13 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
     # counted for the terms themselves (VALUES), not for every class and object of the graph
     terms = [ox.NamedNode(i) for d in (by_term, reused) for i in d]
     class_use = {r["c"].value: int(r["n"].value) for r in g.select(
-        f"SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {values_clause('c', terms)} ?t rdfs:subClassOf* ?c . ?x a ?t }} "
-        "GROUP BY ?c", cached=True)} if terms else {}
+        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { VALUES ?c { $terms } ?t rdfs:subClassOf* ?c . ?x a ?t } "
+        "GROUP BY ?c", cached=True, terms=terms)} if terms else {}
     prop_use = {r["p"].value: int(r["n"].value) for r in g.select(
         "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p", cached=True)}
     obj_use = {r["o"].value: int(r["n"].value) for r in g.select(
-        f"SELECT ?o (COUNT(*) AS ?n) WHERE {{ {values_clause('o', terms)} ?s ?p ?o }} GROUP BY ?o",
-        cached=True)} if terms else {}
+        "SELECT ?o (COUNT(*) AS ?n) WHERE { VALUES ?o { $terms } ?s ?p ?o } GROUP BY ?o",
+        cached=True, terms=terms)} if terms else {}
 
     def make(iri: str, props: dict[str, list], name: str) -> Term:
         term = Term(iri, name, g.labels.names(iri) or Names(), "individual")
@@ -130,7 +129,7 @@ def ontology_doc(g: GraphServices, lang: str) -> OntologyDoc:
 
     onto = ox.NamedNode(g.uris.ontology)
     header: "OrderedDict[str, list]" = OrderedDict()
-    for r in g.select("SELECT ?ont ?p ?o WHERE { ?ont ?p ?o }", ont=onto):
+    for r in g.select("SELECT ?p ?o WHERE { $ont ?p ?o }", ont=onto):
         if r["p"].value not in (RDFS + "label", RDF + "type"):
             header.setdefault(r["p"].value, []).append(r["o"])
     head = [(g.value(ox.NamedNode(p), lang), _lang_pref(sorted(g.values(os_, lang), key=lambda v: (v.text, v.lang or "")), lang))

@@ -6,7 +6,7 @@ of the listing, never in the size of the graph) and fetches one page of them.  L
 ``SORT_MAX`` keys come in the order of the key IRIs (for places, their pinyin slugs); longer ones
 in the engine's own order, which is stable for a given store -- sorting tens of thousands of
 rows would cost more than the whole page.  The caller then fetches the details of just the keys
-on the page (``values_clause``).
+on the page (a ``VALUES`` of them, bound with ``ecokg.rdf.sparql_text.bind``).
 """
 
 from __future__ import annotations
@@ -53,22 +53,16 @@ def clamp(number: int, size: int, total: int) -> int:
 
 
 def page_of(g, where: str, key: str, node: ox.NamedNode, number: int, size: int) -> tuple[list, Page]:
-    """(the keys on page ``number``, the page) of the listing ``where``, which binds ``?s`` and each
-    ``?{key}`` once (counted with ``COUNT(*)``: a ``DISTINCT`` count costs twice as much)."""
-    rows = g.select(f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ {where} }} GROUP BY ?s", s=node)
+    """(the keys on page ``number``, the page) of the listing ``where``, a pattern about the page's entity
+    ``$s`` that binds each ``?{key}`` once (counted with ``COUNT(*)``: a ``DISTINCT`` count costs twice as
+    much)."""
+    rows = g.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}", s=node)
     total = int(rows[0]["n"].value) if rows else 0
     number = clamp(number, size, total)
     page = Page(number, size, total, ordered=total <= SORT_MAX)
     if not total:
         return [], page
     order = f"ORDER BY ?{key} " if page.ordered else ""
-    keys = g.select(f"SELECT DISTINCT ?s ?{key} WHERE {{ {where} }} {order}LIMIT {size} OFFSET {page.offset}", s=node)
+    keys = g.select(f"SELECT DISTINCT ?{key} WHERE {{ {where} }} {order}LIMIT $limit OFFSET $offset",
+                    s=node, limit=size, offset=page.offset)
     return [r[key] for r in keys], page
-
-
-def values_clause(var: str, terms) -> str:
-    """``VALUES ?var { <a> <b> }`` for terms the graph gave us (written by pyoxigraph, N-Triples syntax)."""
-    terms = list(terms)
-    if not all(isinstance(t, (ox.NamedNode, ox.Literal)) for t in terms):
-        raise TypeError("only IRIs and literals can be listed in VALUES")
-    return f"VALUES ?{str(ox.Variable(var))[1:]} {{ {' '.join(str(t) for t in terms)} }}"

@@ -55,7 +55,7 @@ class SchemeView:
 def chongqing_places(g: GraphServices) -> set[str]:
     """Chongqing and every place contained in it (at any depth)."""
     cq = ox.NamedNode(g.uris.entity("place/chongqing"))
-    rows = g.select("SELECT DISTINCT ?cq ?p WHERE { ?p schema:containedInPlace+ ?cq }", cached=True, cq=cq)
+    rows = g.select("SELECT DISTINCT ?p WHERE { ?p schema:containedInPlace+ $cq }", cached=True, cq=cq)
     return {cq.value} | {r["p"].value for r in rows}
 
 
@@ -82,16 +82,16 @@ def scheme_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> SchemeV
     in_cq = chongqing_places(g)
     batches: "OrderedDict[str, BatchRow]" = OrderedDict()
     for r in g.select("""
-SELECT ?s ?b (SAMPLE(?y) AS ?year) (SAMPLE(?o) AS ?ord) (SAMPLE(?a) AS ?ann) WHERE {
-  ?b eco:scheme ?s ; a eco:Batch .
+SELECT ?b (SAMPLE(?y) AS ?year) (SAMPLE(?o) AS ?ord) (SAMPLE(?a) AS ?ann) WHERE {
+  ?b eco:scheme $s ; a eco:Batch .
   OPTIONAL { ?b eco:year ?y } OPTIONAL { ?b eco:ordinal ?o } OPTIONAL { ?b eco:announcedOn ?a }
-} GROUP BY ?s ?b""", labelled=True, s=s):
+} GROUP BY ?b""", labelled=True, s=s):
         batches[r["b"].value] = BatchRow(g.value(r["b"], lang), _v(r["year"]), _v(r["ord"]), _v(r["ann"]))
 
     unknown = BatchRow(None, None, None, None)
     holder_rows = g.select("""
-SELECT DISTINCT ?s ?d ?h ?b WHERE {
-  ?d eco:scheme ?s ; eco:holder ?h .
+SELECT DISTINCT ?d ?h ?b WHERE {
+  ?d eco:scheme $s ; eco:holder ?h .
   OPTIONAL { ?d eco:batch ?b }
 }""", s=s)
     # every holder counts (the chart, the numbers per batch); only one page of them is named
@@ -121,9 +121,9 @@ SELECT DISTINCT ?s ?d ?h ?b WHERE {
             row.holders.sort(key=lambda hd: hd[0].sort_key or "")
 
     stated_rows = g.select("""
-SELECT ?s ?claim ?b ?value ?region ?asof ?source WHERE {
+SELECT ?claim ?b ?value ?region ?asof ?source WHERE {
   ?claim eco:countedBatch ?b ; eco:statedValue ?value .
-  ?b eco:scheme ?s .
+  ?b eco:scheme $s .
   OPTIONAL { ?claim eco:countedRegion ?region }
   OPTIONAL { ?claim eco:asOf ?asof }
   OPTIONAL { ?claim dcterms:source ?source }
@@ -136,8 +136,8 @@ SELECT ?s ?claim ?b ?value ?region ?asof ?source WHERE {
             batches[b].stated = _stated(g, rows, lang)
 
     totals = _stated(g, g.select("""
-SELECT ?s ?claim ?value ?region ?asof ?source WHERE {
-  ?claim eco:countedScheme ?s ; eco:statedValue ?value .
+SELECT ?claim ?value ?region ?asof ?source WHERE {
+  ?claim eco:countedScheme $s ; eco:statedValue ?value .
   FILTER NOT EXISTS { ?claim eco:countedBatch ?anyBatch }
   OPTIONAL { ?claim eco:countedRegion ?region }
   OPTIONAL { ?claim eco:asOf ?asof }

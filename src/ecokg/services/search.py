@@ -40,7 +40,7 @@ _SEP_SPACES = re.compile(r" ?\x00 ?")
 
 _ALL_LABELS = "SELECT ?x ?label WHERE { { " + " UNION ".join(
     f"{{ ?x <{p}> ?label }}" for p in LABEL_PROPS) + " } FILTER(isLiteral(?label) && isIRI(?x)) }"
-_TYPES = "SELECT ?x ?t WHERE { VALUES ?x { %s } ?x a ?t . FILTER(isIRI(?t)) }"
+_TYPES = "SELECT ?x ?t WHERE { VALUES ?x { $nodes } ?x a ?t . FILTER(isIRI(?t)) }"
 
 
 def normalize(text: str) -> str:
@@ -191,7 +191,7 @@ def search(g: GraphServices, query: str, lang: str, limit: int = 50) -> list[Hit
     q = normalize(query[:MAX_QUERY])
     if not q or _SEP in q:
         return []
-    top = g.search_index.top(q, stem(q), limit)
+    top = index_of(g).top(q, stem(q), limit)
     nodes = [ox.NamedNode(iri) for _, iri, _ in top]
     types = _types(g, nodes)
     g.labels.prefetch(nodes + [t for ts in types.values() for t in ts])
@@ -201,6 +201,14 @@ def search(g: GraphServices, query: str, lang: str, limit: int = 50) -> list[Hit
         labels = {l: names.get(l) for l in LANGS if names and names.get(l)}
         hits.append(Hit(iri, g.uris.href(iri), labels, text, g.values(types.get(iri, []), lang), score))
     return hits
+
+
+def index_of(g: GraphServices) -> "LabelSearchIndex":
+    """The search index of ``g``: made on the first search (pages never need it), kept on ``g``."""
+    with g.lock:
+        if g.search_index is None:
+            g.search_index = LabelSearchIndex(g.store, classify(g.uris), None if g.immutable else g.label_max_age)
+        return g.search_index
 
 
 def classify(uris):
@@ -217,8 +225,7 @@ def _types(g: GraphServices, nodes: list[ox.NamedNode]) -> dict[str, list[ox.Nam
     if not nodes:
         return {}
     out: dict[str, list[ox.NamedNode]] = {}
-    # the IRIs are the graph's own (from the index), written by pyoxigraph
-    for r in g.select(_TYPES % " ".join(str(n) for n in nodes)):
+    for r in g.select(_TYPES, nodes=nodes):
         out.setdefault(r["x"].value, []).append(r["t"])
     for ts in out.values():
         ts.sort(key=lambda t: t.value)

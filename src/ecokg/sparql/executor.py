@@ -12,7 +12,12 @@ empty network namespace where the kernel allows it), a second wall behind the
 parser-based refusal of SERVICE.
 
 ``DirectExecutor`` runs queries in-process: for a remote store, whose time
-limit is its HTTP timeout, and for the command line.
+limit is its HTTP timeout.
+
+Threads: a ``ProcessExecutor`` runs one query at a time (a lock, held until the
+answer has been read or abandoned); a ``DirectExecutor`` runs each query on its
+own thread.  Parent and query process talk in typed messages: ``Job`` one way,
+``Piece`` and ``Failure`` the other.
 """
 
 from __future__ import annotations
@@ -26,19 +31,20 @@ import sys
 import threading
 import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, Pipe
 from typing import Callable, Iterator
 
-from ecokg.sparql.evaluate import Job, evaluate
+from ecokg.errors import EcokgError, Kind
+from ecokg.sparql.evaluate import ChunkBuffer, Head, Job, QueryFailed, as_error, evaluate
 from ecokg.store.base import Store, StoreError
 
 log = logging.getLogger("ecokg.sparql")
 
-CHUNK = 64 * 1024  # bytes gathered in the child before they are sent
-
-
-class QueryTimeout(Exception):
+class QueryTimeout(EcokgError):
     """The query ran past its time limit and was stopped."""
+
+    kind = Kind.QUERY_STOPPED
 
     def __init__(self, timeout: float):
         super().__init__(
@@ -48,43 +54,66 @@ class QueryTimeout(Exception):
         self.timeout = timeout
 
 
-class QueryTooLarge(QueryTimeout):
+class QueryTooLarge(EcokgError):
     """The query needed more memory than the limit and was stopped (answered like a timeout: 503)."""
 
+    kind = Kind.QUERY_STOPPED
+
     def __init__(self, limit_mib: int):
-        Exception.__init__(
-            self, f"the query needed more than the memory limit of {limit_mib} MiB and was stopped; "
+        super().__init__(
+            f"the query needed more than the memory limit of {limit_mib} MiB and was stopped; "
             "make it more selective (add patterns, LIMIT) or run it on your own copy of the data "
             "(`ecokg serve --data FILE --max-memory N`)")
-        self.timeout = None
         self.limit = limit_mib
 
 
-class QueryFailed(Exception):
-    """The engine refused or failed the query.  ``syntax``: a malformed query; ``client``: a query the engine
-    cannot evaluate (both HTTP 400); neither: the engine failed (HTTP 500)."""
+# -- the messages a query process sends (plain data: pickled over the pipe)
 
-    def __init__(self, message: str, *, syntax: bool, client: bool = False):
-        super().__init__(message)
-        self.syntax = syntax
-        self.client = client or syntax
+@dataclass(frozen=True)
+class Piece:
+    """Part of an answer: ``head`` on the first piece only; ``last`` on the final one."""
+
+    head: Head | None
+    data: bytes
+    last: bool
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The query was refused or failed before its first byte, or while streaming."""
+
+    kind: Kind
+    message: str
+
+    def error(self) -> EcokgError:
+        if self.kind in (Kind.STORE_UNAVAILABLE, Kind.STORE_TIMEOUT):
+            return StoreError(self.message, kind=self.kind)
+        return QueryFailed(self.message, kind=self.kind)
+
+    @classmethod
+    def of(cls, e: BaseException) -> "Failure":
+        err = as_error(e)
+        return cls(err.kind, err.message)
 
 
 class Results:
-    """An answer being produced: ``truncated`` is known before the first byte; ``chunks`` streams the rest.
-
-    ``body`` is the whole answer when it was complete by the time it started (small results): it can
-    then be sent in one piece with a Content-Length; larger results stream.
+    """An answer being produced: ``head`` (form, format, truncated) is known before the first byte;
+    ``chunks`` streams the bytes.  ``body`` is the whole answer when it was complete by the time it
+    started (small answers): it can then be sent in one piece with a Content-Length; larger ones stream.
     """
 
-    def __init__(self, truncated: bool, chunks: Iterator[bytes], body: bytes | None = None):
-        self.truncated = truncated
+    def __init__(self, head: Head, chunks: Iterator[bytes], body: bytes | None = None):
+        self.head = head
         self.chunks = chunks
         self.body = body
 
+    @property
+    def truncated(self) -> bool:
+        return self.head.truncated
+
     @classmethod
-    def whole(cls, truncated: bool, body: bytes) -> "Results":
-        return cls(truncated, iter((body,)), body)
+    def whole(cls, head: Head, body: bytes) -> "Results":
+        return cls(head, iter((body,)), body)
 
     def read_all(self) -> bytes:
         return b"".join(self.chunks)
@@ -95,7 +124,7 @@ class Executor(ABC):
     def run(self, job: Job) -> Results:
         """Start ``job``; returns once its first bytes (or its end) are ready.
 
-        Raises ``QueryTimeout``, ``QueryFailed`` or ``StoreError`` before any byte.
+        Raises an ``EcokgError`` (``QueryTimeout``, ``QueryFailed``, ``StoreError``) before any byte.
         An error after streaming began ends the stream early with an exception.
         """
 
@@ -103,89 +132,62 @@ class Executor(ABC):
         pass
 
 
-def _failure(e: BaseException) -> Exception:
-    if isinstance(e, SyntaxError):
-        return QueryFailed(str(e.msg if getattr(e, "msg", None) else e), syntax=True)
-    if isinstance(e, StoreError):
-        return e
-    if isinstance(e, OSError):  # the engine could not read its store
-        return QueryFailed(f"{type(e).__name__}: {e}", syntax=False)
-    # anything else the engine raises is about this query (e.g. an unsupported function): the client's to fix
-    return QueryFailed(str(e), syntax=False, client=True)
+def _pieces_to_results(first: Piece, more: Callable[[], Piece | Failure], done: Callable[[bool], None]) -> Results:
+    """Results from the first piece; ``more()`` gives the next message; ``done(complete)`` is called once
+    the answer ended (complete or not)."""
+    if first.last:
+        done(True)
+        return Results.whole(first.head, first.data)
+
+    def chunks() -> Iterator[bytes]:
+        complete = False
+        try:
+            if first.data:
+                yield first.data
+            while True:
+                msg = more()
+                if isinstance(msg, Failure):
+                    raise msg.error()
+                if msg.data:
+                    yield msg.data
+                if msg.last:
+                    complete = True
+                    return
+        finally:
+            done(complete)
+
+    return Results(first.head, chunks())
 
 
 # ---------------------------------------------------------------- in-process
 
 
 class DirectExecutor(Executor):
-    """Runs queries in this process; a serialiser thread feeds a bounded queue, so results stream."""
+    """Runs queries in this process (a remote store, whose own HTTP timeout bounds its queries): a worker
+    thread evaluates into a bounded queue, so answers stream.  Thread-safe: each query has its own thread
+    and queue.  Waiting for the first piece stops at ``timeout`` (the worker thread is then abandoned)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, timeout: float | None = None):
         self.store = store
+        self.timeout = timeout
 
     def run(self, job: Job) -> Results:
         q: queue.Queue = queue.Queue(maxsize=16)
-        started = threading.Event()
-        state: dict = {}
-
-        class _Sink:
-            buf = bytearray()
-
-            def start(self, truncated: bool) -> None:
-                state["truncated"] = truncated
-
-            def write(self, data: bytes) -> int:
-                self.buf += data
-                if len(self.buf) >= CHUNK:
-                    flush()
-                return len(data)
-
-            def flush(self) -> None:
-                pass
-
-        sink = _Sink()
-
-        def flush():
-            if sink.buf:
-                q.put(("data", bytes(sink.buf)))
-                sink.buf.clear()
-            started.set()
 
         def work():
             try:
-                evaluate(self.store, job, sink)
-                flush()
-                q.put(("end", None))
+                evaluate(self.store, job, ChunkBuffer(lambda head, data, last: q.put(Piece(head, data, last))))
             except BaseException as e:  # noqa: BLE001 - handed to the reader
-                q.put(("error", e))
-            finally:
-                started.set()
+                q.put(Failure.of(e))
 
         threading.Thread(target=work, daemon=True, name="ecokg-query").start()
-        first = q.get()
-        if first[0] == "error":
-            raise _failure(first[1])
-        if first[0] == "end":
-            return Results.whole(state.get("truncated", False), b"")
-        if len(first[1]) < CHUNK:  # flushed at the end only: the answer is complete
-            end = q.get()
-            if end[0] == "error":
-                raise _failure(end[1])
-            return Results.whole(state.get("truncated", False), first[1])
-
-        def chunks() -> Iterator[bytes]:
-            item = first
-            while True:
-                kind, value = item
-                if kind == "data":
-                    yield value
-                elif kind == "end":
-                    return
-                else:
-                    raise _failure(value)
-                item = q.get()
-
-        return Results(state.get("truncated", False), chunks())
+        try:
+            first = q.get(timeout=self.timeout + 5 if self.timeout else None)
+        except queue.Empty:
+            raise QueryTimeout(self.timeout) from None
+        if isinstance(first, Failure):
+            raise first.error()
+        return _pieces_to_results(first, q.get, lambda complete: None)
 
 
 # ---------------------------------------------------------------- child process
@@ -232,52 +234,24 @@ def _limit_memory(mib: int | None) -> None:
         pass
 
 
-class _PipeSink:
-    def __init__(self, conn: Connection):
-        self.conn = conn
-        self.buf = bytearray()
-        self.truncated = False
-        self.started = False
-
-    def start(self, truncated: bool) -> None:
-        self.truncated = truncated
-
-    def write(self, data: bytes) -> int:
-        self.buf += data
-        if len(self.buf) >= CHUNK:
-            self.send()
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def send(self, last: bool = False) -> None:
-        """One message per chunk: ("chunk", data, truncated, last); a small answer is a single message."""
-        self.conn.send(("chunk", bytes(self.buf), self.truncated, last))
-        self.buf.clear()
-
-
 def _child_main(conn: Connection, open_store: Callable[[], Store], parent: int, max_memory: int | None = None) -> None:
     _isolate()
     if os.getppid() != parent:  # the parent died before prctl took effect
         return
     store = open_store()
     _limit_memory(max_memory)
+    send = conn.send
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        sink = _PipeSink(conn)
         try:
-            evaluate(store, job, sink)
-            sink.send(last=True)
+            evaluate(store, job, ChunkBuffer(lambda head, data, last: send(Piece(head, data, last))))
         except MemoryError:  # past the memory limit in Python code: this process is spent
             os._exit(MEMORY_EXIT)
         except BaseException as e:  # noqa: BLE001 - reported to the parent
-            err = _failure(e)
-            conn.send(("error", (type(err).__name__, str(err), getattr(err, "syntax", False),
-                                 getattr(err, "client", False))))
+            send(Failure.of(e))
 
 
 class ProcessExecutor(Executor):
@@ -290,12 +264,9 @@ class ProcessExecutor(Executor):
         self._pid: int | None = None
         self._conn: Connection | None = None
         self._owner: int | None = None
+        self._lock = threading.Lock()
 
     # -- child management
-    @property
-    def child_pid(self) -> int | None:
-        return self._pid if self._owner == os.getpid() else None
-
     def _spawn(self) -> None:
         parent_conn, child_conn = Pipe(duplex=True)
         parent = os.getpid()
@@ -343,7 +314,7 @@ class ProcessExecutor(Executor):
         self._kill()
 
     # -- running
-    def _receive(self, conn: Connection, budget: list[float]):
+    def _receive(self, conn: Connection, budget: list[float]) -> Piece | Failure:
         start = time.monotonic()
         ready = conn.poll(max(0.0, budget[0]))
         budget[0] -= time.monotonic() - start
@@ -372,43 +343,32 @@ class ProcessExecutor(Executor):
         return os.WIFEXITED(status) and os.WEXITSTATUS(status) == MEMORY_EXIT
 
     def run(self, job: Job) -> Results:
-        conn = self._ensure()
-        budget = [self.timeout]  # seconds the child may still spend computing
+        """One query at a time: a caller on another thread waits until the answer before has ended."""
+        self._lock.acquire()
         try:
-            conn.send(job)
-            first = self._receive(conn, budget)
-        except QueryTimeout:
-            log.warning("query stopped after %.3g s: killing query process %s", self.timeout, self._pid)
-            self.restart()
-            raise
-        except BaseException:
-            self.restart()
-            raise
-        if first[0] == "error":
-            name, message, syntax, client = first[1]
-            if name in ("StoreError", "BackendUnavailable", "BackendTimeout"):
-                raise StoreError(message)
-            raise QueryFailed(message, syntax=syntax, client=client)
-        _, data, truncated, last = first
-        if last:
-            return Results.whole(truncated, data)
-
-        def chunks() -> Iterator[bytes]:
-            done = False
+            conn = self._ensure()
+            budget = [self.timeout]  # seconds the child may still spend computing
             try:
-                yield data
-                while True:
-                    msg = self._receive(conn, budget)
-                    if msg[0] == "error":
-                        raise QueryFailed(msg[1][1], syntax=msg[1][2], client=msg[1][3])
-                    _, more, _, last = msg
-                    if more:
-                        yield more
-                    if last:
-                        done = True
-                        return
-            finally:
-                if not done:  # timed out, failed or abandoned by the client: stop the work
-                    self.restart()
+                conn.send(job)
+                first = self._receive(conn, budget)
+            except QueryTimeout:
+                log.warning("query stopped after %.3g s: killing query process %s", self.timeout, self._pid)
+                self.restart()
+                raise
+            except BaseException:
+                self.restart()
+                raise
+            if isinstance(first, Failure):
+                raise first.error()
+        except BaseException:
+            self._lock.release()
+            raise
 
-        return Results(truncated, chunks())
+        def done(complete: bool) -> None:
+            try:
+                if not complete:  # timed out, failed or abandoned by the client: stop the work
+                    self.restart()
+            finally:
+                self._lock.release()
+
+        return _pieces_to_results(first, lambda: self._receive(conn, budget), done)

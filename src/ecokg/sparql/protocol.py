@@ -13,6 +13,7 @@ from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
+from ecokg.errors import EcokgError, Kind
 from ecokg.sparql.policy import UPDATE_MESSAGE
 
 FORM = "application/x-www-form-urlencoded"
@@ -21,11 +22,15 @@ DIRECT_UPDATE = "application/sparql-update"
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 
 
-class ProtocolError(Exception):
+_KINDS = {400: Kind.BAD_REQUEST, 403: Kind.UPDATE_REFUSED, 405: Kind.METHOD_NOT_ALLOWED,
+          413: Kind.TOO_LARGE, 415: Kind.UNSUPPORTED_MEDIA_TYPE}
+
+
+class ProtocolError(EcokgError):
+    """A request the protocol does not allow; ``status`` says which way (its kind's HTTP status)."""
+
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(message, kind=_KINDS[status])
         self.headers = headers or {}
 
 

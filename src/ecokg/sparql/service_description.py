@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from ecokg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
+from ecokg.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, serialize
 from ecokg.store.base import Store
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -15,14 +15,6 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 ENTAILMENT_SIMPLE = "http://www.w3.org/ns/entailment/Simple"
-
-# W3C's identifiers of result formats (https://www.w3.org/ns/formats/)
-FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV", "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD",
-    "rdfxml": "RDF_XML", "trig": "TriG", "nq": "N-Quads",
-}
-
 
 def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
@@ -45,8 +37,8 @@ def description_triples(endpoint: str, *, default_size: int | None, named: list[
     yield T(svc, DCT_TITLE, ox.Literal("ecokg SPARQL endpoint", language="en"))
     yield T(svc, _sd("supportedLanguage"), _sd("SPARQL11Query"))
     yield T(svc, _sd("defaultEntailmentRegime"), ox.NamedNode(ENTAILMENT_SIMPLE))
-    for f in SOLUTION_FORMATS + GRAPH_FORMATS:
-        yield T(svc, _sd("resultFormat"), ox.NamedNode("http://www.w3.org/ns/formats/" + FORMAT_IRIS[f.name]))
+    for f in RESULT_FORMATS + GRAPH_FORMATS:
+        yield T(svc, _sd("resultFormat"), ox.NamedNode(f.iri))
     limits = (f"Read-only: SPARQL Update, SERVICE and LOAD are refused; FROM/FROM NAMED select graphs "
               f"already in the store and never fetch. Queries are stopped after {timeout:g} s")
     limits += f"; at most {max_rows} result rows are returned." if max_rows else "."
@@ -71,9 +63,9 @@ def description_triples(endpoint: str, *, default_size: int | None, named: list[
             "http://www.w3.org/2001/XMLSchema#integer")))
 
 
-def service_description(endpoint: str, fmt: ox.RdfFormat, *, sizes, timeout: float,
+def service_description(endpoint: str, fmt: Format, *, sizes, timeout: float,
                         max_rows: int | None) -> bytes:
     default_size, named = sizes if sizes else (None, [])
     triples = description_triples(endpoint, default_size=default_size, named=named,
                                   timeout=timeout, max_rows=max_rows)
-    return ox.serialize(triples, format=fmt, prefixes={"sd": SD, "void": VOID})
+    return serialize(triples, fmt, {"sd": SD, "void": VOID})

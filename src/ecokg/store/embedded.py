@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Sequence
 
 import pyoxigraph as ox
 
 from ecokg import resources
 from ecokg.rdf.files import load_files
-from ecokg.store.base import QueryResult, Store, Term
+from ecokg.store.base import QueryResult, Store
 
 
 class EmbeddedStore(Store):
@@ -33,11 +33,22 @@ class EmbeddedStore(Store):
     def open_read_only(cls, path: str | Path) -> "EmbeddedStore":
         return cls(ox.Store.read_only(str(path)), label=f"on-disk {path}", path=str(path))
 
+    @property
+    def immutable(self) -> bool:
+        return True  # nothing writes to it while it is served
+
+    def query_process_opener(self) -> Callable[[], Store]:
+        """In memory: the forked process shares the loaded graph (copy-on-write); on disk: it opens the store
+        again, read-only."""
+        if self.path is None:
+            return lambda: self
+        path = self.path
+        return lambda: EmbeddedStore.open_read_only(path)
+
     def query(
         self,
         sparql: str,
         *,
-        substitutions: Mapping[str, Term] | None = None,
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
         base_iri: str | None = None,
@@ -45,8 +56,6 @@ class EmbeddedStore(Store):
         kwargs = {}
         if base_iri:  # resolves the query's relative IRIs (the endpoint passes its own URL)
             kwargs["base_iri"] = base_iri
-        if substitutions:
-            kwargs["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
         if default_graph is not None:
             kwargs["default_graph"] = list(default_graph)
         if named_graphs is not None:

@@ -40,17 +40,21 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.rdf.files import RdfFileError, format_of
+from ecokg.errors import EcokgError, Kind
+from ecokg.rdf.files import iter_quads
+from ecokg.rdf.formats import BY_KEY, RDF_FORMATS
 
 KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
 DEFAULT_GRAPH = "https://w3id.org/ecokg/"
 DEFAULT = "default"  # --graph default: the engine's default graph (Fuseki, Oxigraph; not Virtuoso)
-NTRIPLES = "application/n-triples"
+NTRIPLES = BY_KEY["nt"].media_type
 DEFAULT_CHUNK_BYTES = 4 << 20
 
 
-class LoadError(RuntimeError):
+class LoadError(EcokgError, RuntimeError):
     """The engine refused the data or could not be reached; the message says which and why."""
+
+    kind = Kind.LOAD_FAILED
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,10 @@ class LoadReport:
 def graph_store_endpoint(into: str, kind: str) -> str:
     """The Graph Store Protocol endpoint of an engine at ``into``."""
     if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+        raise LoadError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
     parts = urllib.parse.urlsplit(into)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"--into must be an http(s) URL, not {into!r}")
+        raise LoadError(f"--into must be an http(s) URL, not {into!r}")
     root = into.rstrip("/")
     if kind == "virtuoso":
         return urllib.parse.urljoin(root + "/", "/sparql-graph-crud-auth")
@@ -105,26 +109,8 @@ def iter_triples(paths: Sequence[str | Path]) -> Iterator[ox.Triple]:
     would normalise some literals); quads lose their graph: everything goes into the one target graph.
     Blank nodes of different files stay different nodes."""
     for path in paths:
-        yield from _parse(Path(path), rename_blank_nodes=len(paths) > 1)
-
-
-def _parse(path: Path, rename_blank_nodes: bool) -> Iterator[ox.Triple]:
-    fmt = format_of(path)
-    try:
-        if path.name.endswith(".gz"):
-            import gzip
-
-            with gzip.open(path, "rb") as fh:
-                for q in ox.parse(fh, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=rename_blank_nodes):
-                    yield ox.Triple(q.subject, q.predicate, q.object)
-        else:
-            with open(path, "rb") as fh:
-                for q in ox.parse(fh, fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=rename_blank_nodes):
-                    yield ox.Triple(q.subject, q.predicate, q.object)
-    except SyntaxError as e:
-        raise RdfFileError(f"{path}:{e.lineno or '?'}: {e.msg}") from e
-    except OSError as e:
-        raise RdfFileError(f"{path}: {e.strerror or e}") from e
+        for q in iter_quads(path, rename_blank_nodes=len(paths) > 1):
+            yield ox.Triple(q.subject, q.predicate, q.object)
 
 
 def _has_bnode(t: ox.Triple) -> bool:
@@ -188,11 +174,14 @@ def load(
 
     if graph == DEFAULT:
         if kind == "virtuoso":
-            raise ValueError("Virtuoso has no default graph of its own (it queries the union of its graphs): "
+            raise LoadError("Virtuoso has no default graph of its own (it queries the union of its graphs): "
                              "load into a named graph and serve with --store '...sparql?default-graph-uri=IRI'")
         params = {"default": ""}  # the protocol's ?default: the store's default graph
     else:
-        ox.NamedNode(graph)  # a valid IRI, or ValueError
+        try:
+            ox.NamedNode(graph)
+        except ValueError as e:
+            raise LoadError(f"--graph must be an absolute IRI or `default`, not {graph!r} ({e})") from None
         params = {"graph": graph}
     endpoint = graph_store_endpoint(into, kind)
     if check_first:
@@ -236,4 +225,4 @@ def iter_paths(files: Iterable[str]) -> list[Path]:
     return out
 
 
-RDF_SUFFIXES = tuple(e + z for e in (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf") for z in ("", ".gz"))
+RDF_SUFFIXES = tuple(f".{f.suffix}{z}" for f in RDF_FORMATS for z in ("", ".gz"))

@@ -11,12 +11,9 @@ back as pyoxigraph objects, exactly like the embedded store's:
   in-memory store and ``CONSTRUCT WHERE { ?s ?p ?o }``, which also writes
   literals the way the embedded store does, e.g. xsd:positiveInteger as xsd:integer).
 
-Bound values (``substitutions``) never reach the engine as pasted text: each
-becomes ``BIND(term AS ?var)`` with the term serialised by pyoxigraph
-(N-Triples syntax), placed at the start of the query's outermost WHERE group
-(located with rdflib's SPARQL grammar) so that it is in scope of the whole
-pattern, its FILTERs included -- what the embedded engine's substitution does
-(a one-row ``VALUES`` would mean the same, but see ``values_block``).
+The query's form (which result format to ask for) and whether it names its own
+dataset come from ``ecokg.rdf.sparql_text.analyse``; a base IRI is declared with
+``BASE`` in front of the query (a later BASE in the query still wins).
 
 Engine quirks handled here (and only these; see ``_normalise_json``):
 Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, which is not a
@@ -36,18 +33,18 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.store.base import BackendTimeout, BackendUnavailable, QueryResult, Store, Term
+from ecokg.rdf.sparql_text import SparqlSyntaxError, analyse
+from ecokg.store.base import BackendTimeout, BackendUnavailable, QueryResult, Store
 
 JSON_RESULTS = "application/sparql-results+json"
 XML_RESULTS = "application/sparql-results+xml"
@@ -60,161 +57,13 @@ MAX_ANSWER_BYTES = 256 << 20  # an answer is read whole before it is parsed: bou
 # ---------------------------------------------------------------- the query text
 
 
-def _off_stack(fn, *args):
-    """``fn(*args)`` on a short-lived thread of its own.
-
-    rdflib's parser (pyparsing, with its packrat cache) leaves the frames of the stack it ran on in
-    reference cycles that only the garbage collector frees, later and on whatever thread.  Parsing on
-    the caller's stack would keep the caller's frames -- and the pyoxigraph results they hold -- alive
-    until then, and pyoxigraph results must be dropped on the thread that made them (otherwise pyo3
-    leaks them with "is unsendable, but is being dropped on another thread").
-    """
-    out: dict = {}
-
-    def run():
-        try:
-            out["value"] = fn(*args)
-        except Exception as e:  # noqa: BLE001 - handed back to the caller
-            out["error"] = e.with_traceback(None)
-
-    worker = threading.Thread(target=run, name="ecokg-sparql-parse", daemon=True)
-    worker.start()
-    worker.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
-
-
-def query_form(sparql: str) -> str:
-    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; ``SyntaxError`` if rdflib cannot parse it."""
-    return _analyse(sparql)[0]
-
-
 def _analyse(sparql: str) -> tuple[str, bool]:
-    """The query form, and whether the query names its own dataset (FROM / FROM NAMED).
-
-    Cached for short texts: the pages and search send the same few queries again and again (with other
-    bindings); long ones (users' queries may be up to --max-body) are not kept.
-    """
-    if len(sparql) <= _CACHED_TEXT:
-        return _analyse_cached(sparql)
-    return _off_stack(_parse_form, sparql)
-
-
-_CACHED_TEXT = 16_384
-
-
-@lru_cache(maxsize=512)
-def _analyse_cached(sparql: str) -> tuple[str, bool]:
-    return _off_stack(_parse_form, sparql)
-
-
-def _parse_form(sparql: str) -> tuple[str, bool]:
-    from rdflib.plugins.sparql.parser import parseQuery
-
+    """The query form, and whether the query names its own dataset (FROM / FROM NAMED)."""
     try:
-        parsed = parseQuery(sparql)
-    except Exception as e:  # pyparsing's ParseException and friends
+        a = analyse(sparql)
+    except SparqlSyntaxError as e:
         raise SyntaxError(str(e)) from None
-    body = parsed[1]
-    # (rdflib's CompValue.get answers a missing key with the key itself: ask with ``in``)
-    return body.name.removesuffix("Query").upper(), "datasetClause" in body and bool(body["datasetClause"])
-
-
-@lru_cache(maxsize=1)
-def _grammars():
-    """rdflib's SPARQL grammar, with position markers at the places the bindings can go."""
-    import pyparsing as pp
-    from rdflib.plugins.sparql import parser as P
-    from rdflib.plugins.sparql.pyparsing_compat import rest_of_line
-
-    def mark(name):
-        return pp.Empty().set_parse_action(lambda s, loc, toks: [(name, loc)])
-
-    kw = pp.CaselessKeyword
-    datasets = pp.ZeroOrMore(P.DatasetClause)
-    where = pp.Optional(kw("WHERE"))
-    forms = (
-        P.SelectClause + datasets + where
-        | kw("CONSTRUCT") + P.ConstructTemplate + datasets + where
-        | kw("ASK") + datasets + where
-        | kw("DESCRIBE") + (pp.OneOrMore(P.VarOrIri) | "*") + datasets + where
-    )
-    grammars = {
-        # SELECT ... WHERE { |sub-SELECT| } : wrap the sub-SELECT in a group joined with the bindings
-        "subselect": P.Prologue + forms + pp.Suppress("{") + mark("open") + P.SubSelect + mark("close"),
-        # ... WHERE { | ... } : the usual case
-        "group": P.Prologue + forms + pp.Suppress("{") + mark("open"),
-        # CONSTRUCT | WHERE { |triples| } : spell out the template
-        "construct_where": P.Prologue + kw("CONSTRUCT") + mark("kw") + datasets + kw("WHERE")
-        + pp.Suppress("{") + mark("open") + pp.Optional(P.TriplesTemplate) + mark("close") + pp.Suppress("}"),
-        # DESCRIBE ?x | (no WHERE clause)
-        "describe": P.Prologue + kw("DESCRIBE") + (pp.OneOrMore(P.VarOrIri) | "*") + datasets + mark("end")
-        + ~(kw("WHERE") | "{"),
-    }
-    for g in grammars.values():
-        g.ignore("#" + rest_of_line)
-    return grammars
-
-
-def _marks(grammar, sparql: str) -> dict[str, int] | None:
-    try:
-        toks = grammar.parse_string(sparql)
-    except Exception:
-        return None
-    return {t[0]: t[1] for t in toks if isinstance(t, tuple) and len(t) == 2 and isinstance(t[1], int)}
-
-
-def values_block(substitutions: Mapping[str, Term]) -> str:
-    """``BIND(<iri> AS ?a) BIND("literal"@en AS ?b)``, every term written by pyoxigraph.
-
-    One ``BIND`` per variable rather than one ``VALUES`` row: the same join at
-    the start of a group, but Virtuoso (7.2) takes a BIND-bound variable as the
-    start of a transitive path (``?t rdfs:subClassOf+ ?c``) and refuses a
-    VALUES-bound one ("transitive start not given").
-    """
-    parts = []
-    for name, term in substitutions.items():
-        var = str(ox.Variable(name))  # validates the name
-        if not isinstance(term, (ox.NamedNode, ox.Literal)):
-            raise TypeError(f"cannot bind ?{name} to {term!r} on a remote engine: only IRIs and literals")
-        parts.append(f"BIND({term} AS {var})")
-    return " ".join(parts)
-
-
-def bind_values(sparql: str, substitutions: Mapping[str, Term]) -> str:
-    """The query with ``substitutions`` bound at the start of its WHERE group (see the module docstring)."""
-    binder = _binder_cached(sparql) if len(sparql) <= _CACHED_TEXT else _binder(sparql)
-    return binder(values_block(substitutions))
-
-
-@lru_cache(maxsize=512)
-def _binder_cached(q: str):
-    return _binder(q)
-
-
-def _binder(q: str):
-    """A function putting a bindings block into the query ``q`` (where depends only on ``q``: cached)."""
-    kind, m = _off_stack(_insertion_point, q)
-    if kind == "subselect":
-        a, b = m["open"], m["close"]
-        return lambda block: f"{q[:a]} {block} {{ {q[a:b]} }} {q[b:]}"
-    if kind == "group":
-        a = m["open"]
-        return lambda block: f"{q[:a]} {block} {q[a:]}"
-    if kind == "construct_where":
-        k, a, b = m["kw"], m["open"], m["close"]
-        return lambda block: f"{q[:k]} {{ {q[a:b]} }} {q[k:a]} {block} {q[a:]}"
-    e = m["end"]  # describe
-    return lambda block: f"{q[:e]} WHERE {{ {block} }} {q[e:]}"
-
-
-def _insertion_point(q: str) -> tuple[str, dict[str, int]]:
-    g = _grammars()
-    for kind in ("subselect", "group", "construct_where", "describe"):
-        if (m := _marks(g[kind], q)) is not None:
-            return kind, m
-    raise SyntaxError("cannot bind values in this query")
+    return a.form, a.own_dataset
 
 
 # ---------------------------------------------------------------- the answers
@@ -271,7 +120,6 @@ class RemoteStore(Store):
         self.base_params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         self.timeout = float(timeout)
         self.max_answer_bytes = max_answer_bytes
-        _grammars()  # built once (about half a second), before the server forks its workers
         host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
         # shown at start-up and on /health: without any user:password@ of the URL
         self._shown = urllib.parse.urlunsplit((parts.scheme, host + (f":{parts.port}" if parts.port else ""),
@@ -285,13 +133,13 @@ class RemoteStore(Store):
         self,
         sparql: str,
         *,
-        substitutions: Mapping[str, Term] | None = None,
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         form, own_dataset = _analyse(sparql)
-        if substitutions:
-            sparql = bind_values(sparql, substitutions)
+        if base_iri:
+            sparql = f"BASE {ox.NamedNode(base_iri)} {sparql}"
         params = [("query", sparql)]
         if default_graph is None and named_graphs is None:
             # the URL's dataset is a default: a query's own FROM / FROM NAMED choose instead (in the

@@ -6,7 +6,8 @@ from flask import Flask
 
 from ecokg import resources
 from ecokg.settings import Settings
-from ecokg.store.base import BackendTimeout, Store, StoreError
+from ecokg.errors import HTTP_STATUS, REASONS, RETRY_AFTER
+from ecokg.store.base import Store, StoreError
 from ecokg.store import open_store
 from ecokg.web.context import AppContext
 
@@ -40,11 +41,13 @@ def _security_headers(resp):
 
 
 def _store_error(e: StoreError):
-    """The engine (a remote triple store) failed: 504 if it ran out of time, else 502; never a traceback."""
+    """The engine (a remote triple store) failed while a page was made: the status of its kind (502, or 504
+    if it ran out of time), never a traceback."""
     from flask import current_app
 
-    status = 504 if isinstance(e, BackendTimeout) else 502
+    status = HTTP_STATUS[e.kind]
     current_app.logger.warning("store error (%s): %s", status, e)
     what = "did not answer in time" if status == 504 else "is unavailable"
-    body = f"{status} {'Gateway Timeout' if status == 504 else 'Bad Gateway'}: the triple store behind ecokg {what}.\n"
-    return body, status, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "10"}
+    body = f"{status} {REASONS[status]}: the triple store behind ecokg {what}.\n"
+    return body, status, {"Content-Type": "text/plain; charset=utf-8",
+                          "Retry-After": str(RETRY_AFTER.get(e.kind, 10))}

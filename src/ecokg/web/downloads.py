@@ -9,6 +9,7 @@ from flask import Blueprint, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
+from ecokg.rdf.formats import OTHER_MEDIA_TYPES, by_suffix
 from ecokg.web.context import ctx
 from ecokg.web.pages import _page
 
@@ -16,13 +17,16 @@ bp = Blueprint("downloads", __name__)
 
 HINT = "Run `ecokg build` to write the dumps into the dist folder ({dist})."
 
-CONTENT_TYPES = {
-    ".ttl": "text/turtle; charset=utf-8", ".nt": "application/n-triples; charset=utf-8",
-    ".nq": "application/n-quads; charset=utf-8", ".trig": "application/trig; charset=utf-8",
-    ".jsonld": "application/ld+json; charset=utf-8", ".rdf": "application/rdf+xml; charset=utf-8",
-    ".gz": "application/gzip", ".zip": "application/zip", ".json": "application/json; charset=utf-8",
-    ".csv": "text/csv; charset=utf-8", ".rq": "application/sparql-query; charset=utf-8",
-}
+def content_type(name: str) -> str | None:
+    """The Content-Type of a built file, from the one format table (by its last suffix)."""
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    fmt = by_suffix(suffix)
+    if fmt is not None:
+        return fmt.content_type
+    media = OTHER_MEDIA_TYPES.get(suffix)
+    if media is None:
+        return None
+    return media if media.startswith("application/gzip") or media.endswith("zip") else f"{media}; charset=utf-8"
 
 
 def _dist() -> Path:
@@ -81,10 +85,9 @@ def file(name: str):
     except NotFound:
         return Response(f"404 Not Found: no file {name!r} in the build. {HINT.format(dist=dist)}\n", status=404,
                         content_type="text/plain; charset=utf-8")
-    for suffix, ctype in CONTENT_TYPES.items():
-        if name.endswith(suffix):
-            resp.headers["Content-Type"] = ctype
-            break
+    ctype = content_type(name)
+    if ctype:
+        resp.headers["Content-Type"] = ctype
     if name == "SHA256SUMS":
         resp.headers["Content-Type"] = "text/plain; charset=utf-8"
     return resp

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from ecokg.services import GraphServices
-from ecokg.services.formats import BY_SUFFIX, HTML_TYPES, RdfFormatSpec, by_media_type, offers, serialize
-from ecokg.services.i18n import LANGS
+from ecokg.rdf.formats import BY_KEY, PAGE_FORMATS, Format, NotAcceptable, serialize
+from ecokg.rdf.formats import negotiate as negotiate_formats
 from ecokg.rdf.namespaces import serialization_prefixes
+from ecokg.services import GraphServices
+from ecokg.services.i18n import LANGS
 from ecokg.web.context import ctx
 
-HTML = "html"
+HTML = BY_KEY["html"]
+RDF_PAGE_FORMATS = tuple(f for f in PAGE_FORMATS if f.is_rdf)  # an entity's description for RDF clients
 _KEY = "ecokg.pages"
 
 
@@ -20,7 +22,7 @@ def services() -> GraphServices:
     ext = current_app.extensions
     if _KEY not in ext:
         c = ctx()
-        ext[_KEY] = GraphServices(c.store, c.settings.base_uri)
+        ext[_KEY] = GraphServices(c.store, c.settings.base_uri, label_max_age=c.settings.label_max_age)
     return ext[_KEY]
 
 
@@ -34,20 +36,15 @@ def page_lang() -> str:
     return explicit_lang() or request.accept_languages.best_match(LANGS, default="en") or "en"
 
 
-def negotiate() -> str | RdfFormatSpec | None:
-    """HTML, an RDF format, or None when nothing we serve is acceptable (406)."""
-    accept = request.accept_mimetypes
-    if not accept:
-        return HTML
-    best = accept.best_match(offers())
-    if best is None:
+def negotiate() -> Format | None:
+    """The page (``key`` html) or an RDF format, or None when nothing we serve is acceptable (406)."""
+    try:
+        return negotiate_formats(request.accept_mimetypes, PAGE_FORMATS)
+    except NotAcceptable:
         return None
-    if best in HTML_TYPES:
-        return HTML
-    return by_media_type(best)
 
 
-def rdf_body(triples, spec: RdfFormatSpec, focus: str | None = None) -> bytes:
+def rdf_body(triples, spec: Format, focus: str | None = None) -> bytes:
     """Sorted (the focus resource's own triples first), so that the same description is the same bytes,
     and ETag, from any engine."""
     ordered = sorted(triples, key=lambda t: (getattr(t.subject, "value", None) != focus, str(t.subject),
@@ -55,7 +52,7 @@ def rdf_body(triples, spec: RdfFormatSpec, focus: str | None = None) -> bytes:
     return serialize(ordered, spec, serialization_prefixes(services().uris.base))
 
 
-def rdf_response(triples, spec: RdfFormatSpec, *, content_location: str | None = None,
+def rdf_response(triples, spec: Format, *, content_location: str | None = None,
                  focus: str | None = None) -> Response:
     resp = Response(rdf_body(triples, spec, focus), content_type=spec.content_type)
     if content_location:
@@ -72,8 +69,8 @@ def finish(resp: Response, vary: str = "Accept") -> Response:
     return resp
 
 
-def alternates(path: str) -> list[tuple[str, RdfFormatSpec]]:
-    return [(f"{path}.{key}", spec) for key, spec in BY_SUFFIX.items()]
+def alternates(path: str) -> list[tuple[str, Format]]:
+    return [(f"{path}.{f.suffix}", f) for f in RDF_PAGE_FORMATS]
 
 
 def link_header(path: str) -> str:
@@ -81,7 +78,7 @@ def link_header(path: str) -> str:
 
 
 def not_acceptable() -> Response:
-    types = ", ".join(["text/html"] + [s.media_type for s in BY_SUFFIX.values()])
+    types = ", ".join(f.media_type for f in PAGE_FORMATS)
     resp = Response(f"406 Not Acceptable: this resource is available as {types}.\n", status=406,
                     content_type="text/plain; charset=utf-8")
     resp.vary.add("Accept")

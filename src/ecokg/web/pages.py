@@ -19,7 +19,7 @@ from markupsafe import Markup
 from ecokg import __version__
 from ecokg.services import describe, listings, search as search_service
 from ecokg.services.entity import entity_view
-from ecokg.services.formats import BY_SUFFIX, RDF_FORMATS
+from ecokg.rdf.formats import PAGE_FORMATS
 from ecokg.services.i18n import translate
 from ecokg.rdf.namespaces import expand, prefixes
 from ecokg.services.ontology import ontology_doc
@@ -30,7 +30,7 @@ from ecokg.web.negotiate import (HTML, alternates, explicit_lang, finish, link_h
 
 bp = Blueprint("pages", __name__)
 
-PAGE_SUFFIXES = {**{k: v for k, v in BY_SUFFIX.items()}, "html": HTML}
+PAGE_SUFFIXES = {f.suffix: f for f in PAGE_FORMATS}
 
 
 # ------------------------------------------------------------------ template helpers
@@ -67,7 +67,7 @@ def _helpers():
 
     return {"lang": lang, "other_lang": other, "t": lambda key: translate(key, lang), "link": link,
             "switch_url": switch_url, "page_url": page_url, "version": __version__,
-            "rdf_formats": RDF_FORMATS, "base_uri": services().uris.base,
+            "base_uri": services().uris.base,
             "class_prefixes": set(prefixes(services().uris.base))}
 
 
@@ -121,7 +121,7 @@ def entity(rest: str):
             return not_acceptable()
     if not g.exists(iri):
         return _not_found(fmt == HTML)
-    location = f"{path}.{'html' if fmt == HTML else fmt.key}" if not suffix else None
+    location = f"{path}.{fmt.suffix}" if not suffix else None
     if fmt != HTML:
         resp = rdf_response(describe.description(g, iri), fmt, content_location=location, focus=iri)
         resp.headers["Link"] = link_header(path)
@@ -155,7 +155,7 @@ def ontology(ext: str | None = None):
         fmt = negotiate()
         if fmt is None:
             return not_acceptable()
-    location = f"/ontology.{'html' if fmt == HTML else fmt.key}" if ext is None else None
+    location = f"/ontology.{fmt.suffix}" if ext is None else None
     if fmt != HTML:
         resp = rdf_response(describe.ontology_description(g), fmt, content_location=location,
                             focus=g.uris.ontology)

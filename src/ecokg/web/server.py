@@ -34,7 +34,7 @@ class EcokgServer(BaseApplication):
             "access_log_format": ACCESS_LOG_FORMAT,
             "loglevel": s.log_level,
             # gunicorn's own watchdog only backs up the query time limit, which is enforced per query
-            "timeout": max(30, int(s.timeout * 3) + 5),
+            "timeout": int(s.watchdog_seconds),
             "graceful_timeout": 10,
             "limit_request_line": 16384,
             "proc_name": "ecokg",
@@ -47,9 +47,10 @@ class EcokgServer(BaseApplication):
         return self._factory()
 
 
-def print_settings(settings: Settings, store_description: str, out=sys.stderr) -> None:
+def print_settings(settings: Settings, store_description: str, out=sys.stderr,
+                   shown: tuple[str, ...] | None = None) -> None:
     print(f"ecokg {__version__}", file=out)
-    for name, value in settings.describe():
+    for name, value in settings.describe(shown):
         print(f"  {name:<10} = {value!r}", file=out)
     print(f"  store      : {store_description}", file=out)
     print(f"  listening on http://{settings.host}:{settings.port}/", file=out, flush=True)
@@ -82,7 +83,8 @@ def _open_with_progress(settings: Settings, open_store, out=sys.stderr):
     return store
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
+    """Check the data, open the store and serve; ``shown``: the settings printed at start-up."""
     from ecokg.store import open_store
     from ecokg.web import create_app
 
@@ -91,7 +93,7 @@ def serve(settings: Settings) -> None:
     def factory():
         checked = check(settings)  # raises DataRefused / RdfFileError: invalid data is not served
         store = _open_with_progress(settings, open_store)
-        print_settings(settings, store.description)
+        print_settings(settings, store.description, shown=shown)
         if checked:
             print(f"  data       : {checked}", file=sys.stderr, flush=True)
         return create_app(settings, store)

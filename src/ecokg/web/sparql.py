@@ -12,7 +12,7 @@ from flask_cors import cross_origin
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ecokg.dataset.examples import PREFIXES, load_examples, prefix_block
-from ecokg.sparql.formats import GRAPH_FORMATS, NotAcceptable, negotiate
+from ecokg.rdf.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate
 from ecokg.sparql.protocol import ALLOWED_METHODS, DIRECT_QUERY, FORM, ProtocolError, parse_operation
 from ecokg.sparql.service import TRUNCATED_HEADER, Answer, SparqlService, error_answer
 from ecokg.sparql.service_description import graph_sizes, service_description
@@ -21,7 +21,6 @@ from ecokg.web.context import ctx
 bp = Blueprint("sparql", __name__)
 
 EXTENSION = "ecokg.sparql"
-HTML = "text/html"
 
 
 @bp.record_once
@@ -80,13 +79,13 @@ def sparql():
 def _no_query() -> Response:
     """No query: the query page for browsers, the service description for RDF clients."""
     accept = request.accept_mimetypes
-    if accept and accept.best_match([f.media_type for f in GRAPH_FORMATS] + [HTML]) == HTML:
-        return _query_page()
     try:
-        fmt = negotiate(accept, GRAPH_FORMATS)
+        fmt = negotiate(accept, (*GRAPH_FORMATS, BY_KEY["html"])) if accept else GRAPH_FORMATS[0]
     except NotAcceptable:
         return _respond(error_answer(400, "no `query` parameter: send a SPARQL query, or ask for the "
                                           "query page (text/html) or the service description (RDF)"))
+    if fmt.key == "html":
+        return _query_page()
     service = sparql_service()
     sizes = current_app.extensions.get(EXTENSION + ".sizes")
     if sizes is None:
@@ -95,7 +94,7 @@ def _no_query() -> Response:
         except Exception:  # noqa: BLE001 - the description is still useful without sizes
             sizes = None
         current_app.extensions[EXTENSION + ".sizes"] = sizes
-    body = service_description(request.base_url, fmt.ox, sizes=sizes, timeout=service.timeout,
+    body = service_description(request.base_url, fmt, sizes=sizes, timeout=service.timeout,
                                max_rows=service.max_rows)
     return _respond(Answer(200, fmt.content_type, [body]))
 

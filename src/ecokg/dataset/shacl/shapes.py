@@ -20,6 +20,7 @@ import pyoxigraph as ox
 import rdflib
 
 from ecokg.dataset.shacl.data import RDF_TYPE, DataGraph
+from ecokg.errors import EcokgError, Kind
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -48,12 +49,25 @@ _NODE_KINDS = {sh(k) for k in ("IRI", "BlankNode", "Literal", "BlankNodeOrIRI", 
 _REGEX_FLAGS = {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "x": re.VERBOSE}
 
 
-class Unsupported(ValueError):
+class Unsupported(EcokgError, ValueError):
     """The shapes use something this engine does not evaluate."""
 
+    kind = Kind.BAD_FILE
 
-class InvalidShapes(ValueError):
+    def __init__(self, what: str):
+        super().__init__(f"the native SHACL engine cannot check these shapes: {what}; "
+                         "use --shacl-engine pyshacl or auto")
+        self.what = what
+
+
+class InvalidShapes(EcokgError, ValueError):
     """The shapes graph is broken (e.g. a SPARQL target or constraint that does not parse)."""
+
+    kind = Kind.BAD_FILE
+
+    def __init__(self, what: str):
+        super().__init__(f"the shapes are broken: {what}")
+        self.what = what
 
 
 def _checked_sparql(node, text: str) -> str:

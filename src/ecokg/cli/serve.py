@@ -1,0 +1,24 @@
+"""``ecokg serve``: the SPARQL endpoint and the linked-data pages, under a production WSGI server."""
+
+from __future__ import annotations
+
+import click
+
+from ecokg.cli.common import reporting_errors, setting_options, settings_from
+
+SERVE_SETTINGS = ("host", "port", "workers", "timeout", "max_body", "max_memory", "max_rows", "data", "store_path",
+                  "store", "validate", "shacl_engine", "base_uri", "dist", "log_level", "label_max_age", "watchdog")
+
+
+@click.command()
+@setting_options(*SERVE_SETTINGS)
+@reporting_errors
+def serve(**params) -> None:
+    """Serve the SPARQL endpoint and the linked-data pages.
+
+    Exit status (when it cannot start): 1 data that breaks the shapes (see --validate), 2 a file that is not
+    valid RDF.
+    """
+    from ecokg.web.server import serve as run_server
+
+    run_server(settings_from(**params), shown=SERVE_SETTINGS)

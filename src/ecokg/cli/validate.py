@@ -1,0 +1,49 @@
+"""``ecokg validate``: data files against the SHACL shapes."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from ecokg.cli.common import reporting_errors, setting_options, settings_from
+from ecokg.errors import EXIT_STATUS, Kind
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--with-bundled", is_flag=True,
+              help="Check FILEs together with the bundled data (e.g. a new file that refers to existing entities).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show the steps on stderr. [default: when stderr is a terminal]")
+@setting_options("shacl_engine", "base_uri")
+@reporting_errors
+def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, **params) -> None:
+    """Check data against the SHACL shapes (default: the bundled data; the ontology is always included).
+
+    Exit status: 0 valid, 1 invalid (a report of every violation), 2 a file that is not valid RDF.
+    """
+    from ecokg import resources
+    from ecokg.dataset.validate import validate as run_validate
+
+    settings = settings_from(**params)
+    paths = list(files) if files else None
+    if files and with_bundled:
+        paths = [*map(str, resources.bundled_files()), *files]
+    if progress is None:
+        progress = sys.stderr.isatty()
+    started = time.monotonic()
+
+    def step(what: str) -> None:
+        click.echo(f"[{time.monotonic() - started:7.1f} s] {what}", err=True)
+
+    report = run_validate(paths, engine=settings.shacl_engine, base_uri=settings.base_uri,
+                          on_progress=step if progress else None)
+    if progress:
+        step(f"done ({report.engine} engine)")
+    if report.conforms:
+        click.echo(report.summary())
+        return
+    click.echo(report.text())
+    sys.exit(EXIT_STATUS[Kind.INVALID_DATA])
