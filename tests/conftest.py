@@ -116,8 +116,8 @@ def start_server():
 
 
 @pytest.fixture(scope="session")
-def server(start_server) -> RunningServer:
-    """The bundled graph served by a real ``ecokg serve`` process."""
+def real_server(start_server) -> RunningServer:
+    """The bundled graph served by a real ``ecokg serve`` process (for what only a process can show)."""
     return start_server()
 
 
@@ -128,29 +128,63 @@ def bundled_store():
     return EmbeddedStore.bundled()
 
 
-@pytest.fixture()
-def settings(tmp_path) -> Settings:
-    return Settings(dist=str(tmp_path / "dist"))
-
-
-@pytest.fixture()
-def app(settings, bundled_store):
+@pytest.fixture(scope="session")
+def start_site(bundled_store, tmp_path_factory):
+    """Factory: ``start_site(max_rows=2, data=[path])`` makes the app for those settings in this process,
+    at a URL of its own that the request helpers send through Flask's test client (``inprocess.Site``).
+    Without ``data``/``store``/``store_path`` it serves the bundled graph (one store for the session)."""
+    from inprocess import Site
     from ecokg.web import create_app
 
-    app = create_app(settings, bundled_store)
-    app.config["TESTING"] = True
-    return app
+    sites: list[Site] = []
+
+    def start(**settings) -> Site:
+        settings.setdefault("dist", str(tmp_path_factory.mktemp("dist")))
+        s = Settings(**settings)
+        own = s.data or s.store or s.store_path
+        app = create_app(s, None if own else bundled_store)
+        app.config["TESTING"] = True
+        site = Site(app)
+        sites.append(site)
+        return site
+
+    yield start
+    for site in sites:
+        site.close()
+
+
+@pytest.fixture(scope="session")
+def server(start_site):
+    """The bundled graph, served by the app in this process (``server.url`` works with the request helpers)."""
+    return start_site()
 
 
 @pytest.fixture()
-def client(app):
-    return app.test_client()
+def app(server):
+    return server.app
+
+
+@pytest.fixture()
+def client(server):
+    return server.client
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path | None:
     """``../shared`` beside the checkout (the source pack), where it exists."""
     return SHARED if SHARED.is_dir() else None
+
+
+# What starts a process (a server, a browser, a triple store) or runs for seconds is ``slow``:
+# ``pytest -m "not slow"`` is the quick subset; the default run runs everything.
+PROCESS_FIXTURES = {"start_server", "real_server", "virtuoso", "oxigraph_server", "driver"}
+
+
+def pytest_collection_modifyitems(config, items):
+    slow = pytest.mark.slow
+    for item in items:
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(slow)
 
 
 # the real Virtuoso of the remote-store tests (session fixture ``virtuoso``; skips when it is not installed)

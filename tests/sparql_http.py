@@ -6,6 +6,8 @@ import http.client
 import urllib.parse
 from dataclasses import dataclass
 
+from inprocess import site_for
+
 DATA_TRIG = """\
 @prefix ex: <http://example.org/> .
 ex:alice ex:name "Alice"@en , "爱丽丝"@zh ; ex:age 30 ; ex:knows ex:bob .
@@ -18,7 +20,7 @@ ex:g2 { ex:dave ex:name "Dave" . ex:erin ex:name "Erin" . }
 @dataclass
 class Reply:
     status: int
-    headers: http.client.HTTPMessage
+    headers: http.client.HTTPMessage | dict
     body: bytes
 
     @property
@@ -29,11 +31,36 @@ class Reply:
         return self.headers.get(name)
 
 
+class _Headers:
+    """Header pairs with ``get`` by name, case-insensitive (the first one), like ``HTTPMessage``."""
+
+    def __init__(self, pairs):
+        self._pairs = pairs
+
+    def get(self, name, default=None):
+        return next((v for k, v in self._pairs if k.lower() == name.lower()), default)
+
+    def get_all(self, name):
+        return [v for k, v in self._pairs if k.lower() == name.lower()] or None
+
+    def items(self):
+        return list(self._pairs)
+
+    def __contains__(self, name):
+        return self.get(name) is not None
+
+
 def request(base: str, method: str, path: str = "/sparql", *, params=None, body: bytes | str | None = None,
             headers: dict[str, str] | None = None, timeout: float = 60) -> Reply:
     url = urllib.parse.urlsplit(base)
     if params:
         path += "?" + urllib.parse.urlencode(params, doseq=True)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    site = site_for(base)
+    if site is not None:  # the app in this process (Flask's test client)
+        status, pairs, data = site.request(method, path, headers, body)
+        return Reply(status, _Headers(pairs), data)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     try:
         if isinstance(body, str):

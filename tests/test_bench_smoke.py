@@ -14,6 +14,8 @@ from bench import load
 from bench.generate import Manifest, generate
 from bench.queries import query_mix
 
+pytestmark = pytest.mark.slow  # real processes, or seconds of work by design
+
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):

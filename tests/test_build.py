@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from cli import run_ecokg
 import rdflib
 from rdflib.compare import isomorphic
 
@@ -40,9 +42,8 @@ SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
 
 
-def run_build(out: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecokg", "build", "--out", str(out), *args],
-                          capture_output=True, text=True, timeout=timeout)
+def run_build(out: Path, *args: str):
+    return run_ecokg("build", "--out", str(out), *args)
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -282,6 +283,7 @@ def test_syntax_error_refuses_to_build(tmp_path):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_sigkill_midway_leaves_previous_output(previous):
     """Kill the build (SIGKILL, no clean-up possible) while it writes its temporary folder."""
     before = file_hashes(previous)

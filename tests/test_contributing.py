@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli import run_ecokg
 
 from ecokg import resources
 from ecokg.dataset.validate import validate
@@ -29,8 +29,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_the_example_is_valid_with_the_bundled_data(tmp_path):
     path = write(tmp_path, example())
-    done = subprocess.run([sys.executable, "-m", "ecokg", "validate", "--with-bundled", str(path)],
-                          capture_output=True, text=True, timeout=300)
+    done = run_ecokg("validate", "--with-bundled", str(path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("valid:")
 
@@ -39,8 +38,7 @@ def test_a_missing_chinese_label_is_reported_as_the_guide_shows(tmp_path):
     text = example().replace('rdfs:label "Example Valley"@en , "示例河谷片区"@zh ;', 'rdfs:label "Example Valley"@en ;')
     assert text != example()
     path = write(tmp_path, text)
-    done = subprocess.run([sys.executable, "-m", "ecokg", "validate", "--with-bundled", str(path)],
-                          capture_output=True, text=True, timeout=300)
+    done = run_ecokg("validate", "--with-bundled", str(path))
     assert done.returncode == 1
     assert "ecoid:place/example-valley" in done.stdout or "place/example-valley" in done.stdout
     assert "rule:    ecosh:ChineseLabel" in done.stdout

@@ -17,7 +17,11 @@ import urllib.parse
 
 import pytest
 
+from cli import run_ecokg
+
 from hardening_tools import cpu_ticks, percentile, query_processes
+
+pytestmark = pytest.mark.slow  # real processes, or seconds of work by design
 
 TIMEOUT = 2
 WORKERS = 2
@@ -235,12 +239,9 @@ def test_memory_bomb_is_stopped_at_the_memory_limit(memory_srv, name):
 
 
 def test_query_command_has_the_same_limits():
-    import subprocess
-    import sys
 
     def ecokg_query(*args, input=None):
-        return subprocess.run([sys.executable, "-m", "ecokg", "query", *args], capture_output=True, text=True,
-                              timeout=120, input=input)
+        return run_ecokg("query", *args, input=input)
 
     r = ecokg_query(MEMORY_BOMBS["a string of every pair"], "--max-memory", "150", "--timeout", "60")
     assert r.returncode == 1 and "memory limit of 150 MiB" in r.stderr, (r.returncode, r.stderr[-500:])

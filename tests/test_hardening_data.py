@@ -9,10 +9,8 @@ test_syntax_error_refuses_to_build; this file adds what the server does.
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,14 +18,14 @@ import pytest
 from ecokg.dataset import preflight
 from ecokg import resources
 from ecokg.settings import Settings
+from cli import run_ecokg as run_in_process
 
 REPO = Path(__file__).resolve().parent.parent
 BROKEN = REPO / "tests" / "broken"
 
 
-def run_ecokg(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecokg", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, cwd=REPO)
+def run_ecokg(*args: str, env: dict | None = None):
+    return run_in_process(*args, env=env)
 
 
 def serve(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

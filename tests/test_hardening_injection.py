@@ -13,12 +13,12 @@ tries to break out of a SPARQL query.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
+
+from cli import run_ecokg
 
 from hardening_tools import build_request, raw_request
 from pagetools import get as page_get
@@ -133,9 +133,8 @@ def test_pages_never_follow_links_in_the_data(srv, listener):
 def test_query_command_never_connects(listener, data_file):
     url = listener.url
 
-    def ecokg_query(q: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "ecokg", "query", q, "--data", str(data_file), "-f", "json"],
-                              capture_output=True, text=True, timeout=120)
+    def ecokg_query(q: str):
+        return run_ecokg("query", q, "--data", str(data_file), "-f", "json")
 
     for q in service_queries(url)[:8]:
         r = ecokg_query(q)
@@ -153,11 +152,9 @@ def test_data_file_with_a_remote_jsonld_context_fetches_nothing(tmp_path, listen
                                "name": "x"}), encoding="utf-8")
     from conftest import free_port
 
-    r = subprocess.run([sys.executable, "-m", "ecokg", "serve", "--port", str(free_port()), "--data", str(doc)],
-                       capture_output=True, text=True, timeout=120)
+    r = run_ecokg("serve", "--port", str(free_port()), "--data", str(doc))
     assert r.returncode == 2 and f"error: {doc}" in r.stderr, r.stderr[-1000:]
-    r = subprocess.run([sys.executable, "-m", "ecokg", "query", "ASK { ?s ?p ?o }", "--data", str(doc)],
-                       capture_output=True, text=True, timeout=120)
+    r = run_ecokg("query", "ASK { ?s ?p ?o }", "--data", str(doc))
     assert r.returncode == 2 and str(doc) in r.stderr
     assert listener.connections() == 0
 

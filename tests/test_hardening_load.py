@@ -14,6 +14,8 @@ import pytest
 
 from ecokg import resources
 
+pytestmark = pytest.mark.slow  # real processes, or seconds of work by design
+
 REPO = Path(__file__).resolve().parent.parent
 
 

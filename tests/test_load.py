@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from cli import run_ecokg
+
 from conftest import free_port, stop_process
 from ecokg.store import gsp as loader
 from ecokg import resources
@@ -76,9 +78,8 @@ def oxigraph_server(tmp_path_factory):
     srv.stop()
 
 
-def ecokg_load(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecokg", "load", *args], capture_output=True, text=True,
-                          timeout=timeout)
+def ecokg_load(*args: str):
+    return run_ecokg("load", *args)
 
 
 def bundled() -> list[str]:

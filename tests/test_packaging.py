@@ -14,6 +14,8 @@ import pytest
 
 from conftest import REPO, RunningServer
 
+pytestmark = pytest.mark.slow  # real processes, or seconds of work by design
+
 
 @pytest.fixture(scope="module")
 def wheel_install(tmp_path_factory) -> Path:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import subprocess
-import sys
 from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
+
+from cli import run_ecokg
 
 from pagetools import get, page_text, parse_page
 
@@ -19,8 +19,7 @@ VOID = "http://rdfs.org/ns/void#"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("build") / "dist"
-    proc = subprocess.run([sys.executable, "-m", "ecokg", "build", "--out", str(out)], capture_output=True,
-                          text=True, timeout=600)
+    proc = run_ecokg("build", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 

@@ -17,8 +17,9 @@ from pagetools import get, page_text
 
 
 @pytest.fixture(scope="module")
-def remote_pages(server, start_server):
-    return start_server("--store", server.url + "/sparql", "--workers", "1")
+def remote_pages(real_server, start_site):
+    """The pages from a remote store that is a real ecokg endpoint (the bundled graph)."""
+    return start_site(store=real_server.url + "/sparql")
 
 
 @pytest.mark.parametrize("path", ["/id/place/kaizhou-district.ttl", "/id/scheme/national-two-mountains-base.nt",
@@ -48,7 +49,7 @@ def test_pages_match_the_embedded_engine(server, remote_pages, path):
 
 
 @pytest.fixture(scope="module")
-def virtuoso_pages(virtuoso, start_server, tmp_path_factory):
+def virtuoso_pages(virtuoso, start_site, tmp_path_factory):
     """The bundled files plus a graph of long listings, served from Virtuoso (``--store``) and embedded (``--data``)."""
     import subprocess
     import sys
@@ -67,9 +68,7 @@ def virtuoso_pages(virtuoso, start_server, tmp_path_factory):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     url = virtuoso.sparql_url + "?" + urllib.parse.urlencode({"default-graph-uri": graph})
-    data = [arg for f in files for arg in ("--data", f)]
-    return (start_server(*data, "--validate", "never", "--workers", "1"),
-            start_server("--store", url, "--workers", "1"))
+    return start_site(data=files), start_site(store=url)
 
 
 @pytest.mark.parametrize("path", [

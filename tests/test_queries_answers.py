@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from sparql_http import post_form
 from rdflib.plugins.sparql import prepareQuery
 
 from ecokg import resources
@@ -99,12 +101,9 @@ def test_example_has_bilingual_header_and_parses_as_sparql_11(path: Path):
 @pytest.mark.parametrize("name", NAMES)
 def test_example_returns_rows_over_http(server, name):
     query = (resources.queries_dir() / f"{name}.rq").read_text(encoding="utf-8")
-    req = urllib.request.Request(server.url + "/sparql", data=urllib.parse.urlencode({"query": query}).encode(),
-                                 headers={"Accept": "application/sparql-results+json",
-                                          "Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        assert r.status == 200
-        rows = json.load(r)["results"]["bindings"]
+    r = post_form(server.url, {"query": query}, accept="application/sparql-results+json")
+    assert r.status == 200, r.text[:500]
+    rows = json.loads(r.body)["results"]["bindings"]
     assert rows, f"{name} returns no rows on the bundled data"
 
 

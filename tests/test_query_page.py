@@ -17,7 +17,7 @@ def driver():
         yield drv
 
 
-def test_query_page_runs_an_example(server, driver, tmp_path):
+def test_query_page_runs_an_example(real_server, driver, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
@@ -26,7 +26,7 @@ def test_query_page_runs_an_example(server, driver, tmp_path):
 
     examples = load_examples()
     index = next(i for i, ex in enumerate(examples) if ex.name == "places-by-district")
-    driver.get(server.url + "/sparql")
+    driver.get(real_server.url + "/sparql")
     wait = WebDriverWait(driver, 30)
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".yasqe .CodeMirror")))
     assert driver.execute_script("return typeof Yasgui") == "function"  # loaded from /static, no CDN

@@ -38,6 +38,8 @@ import pyoxigraph as ox
 import pytest
 
 from ecokg import resources
+from pagetools import get as page_get
+from sparql_http import post_form
 from ecokg.store.base import BackendTimeout, BackendUnavailable
 from ecokg.rdf.sparql_text import analyse, bind
 from ecokg.store.remote import RemoteStore
@@ -175,8 +177,8 @@ def remote_store(remote_url) -> RemoteStore:
 
 
 @pytest.fixture(scope="session")
-def remote_server(start_server, remote_url):
-    return start_server("--store", remote_url)
+def remote_server(start_site, remote_url):
+    return start_site(store=remote_url)
 
 
 # ---------------------------------------------------------------- the store layer
@@ -399,13 +401,9 @@ def test_engine_errors_are_unavailable(loaded_virtuoso):
         RemoteStore(loaded_virtuoso.url + "/nowhere", timeout=10).query("ASK {}")
 
 
-def _get(url: str, timeout: float = 60, **headers) -> tuple[int, bytes, dict]:
-    req = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read(), dict(r.headers)
-    except urllib.error.HTTPError as e:
-        return e.code, e.read(), dict(e.headers)
+def _get(url: str, **headers) -> tuple[int, bytes, dict]:
+    r = page_get(url, headers)
+    return r.status, r.body, r.headers
 
 
 def test_served_from_virtuoso(remote_server):
@@ -414,8 +412,8 @@ def test_served_from_virtuoso(remote_server):
     assert "remote SPARQL endpoint" in json.loads(body)["store"]
 
 
-def test_dead_backend_health_says_unavailable(start_server, closed_port):
-    srv = start_server("--store", f"http://127.0.0.1:{closed_port}/sparql", "--workers", "1")
+def test_dead_backend_health_says_unavailable(start_site, closed_port):
+    srv = start_site(store=f"http://127.0.0.1:{closed_port}/sparql")
     status, body, _ = _get(srv.url + "/health")
     assert status == 503 and json.loads(body)["status"] == "unavailable"
 
@@ -425,8 +423,8 @@ def _sparql_status(srv, query: str) -> tuple[int, bytes, dict]:
     return _get(url, Accept="application/sparql-results+json")
 
 
-def test_dead_backend_gives_502(start_server, closed_port):
-    srv = start_server("--store", f"http://127.0.0.1:{closed_port}/sparql", "--workers", "1")
+def test_dead_backend_gives_502(start_site, closed_port):
+    srv = start_site(store=f"http://127.0.0.1:{closed_port}/sparql")
     status, body, _ = _sparql_status(srv, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert status == 502, body
     assert b"Traceback" not in body and b"triple store" in body
@@ -436,8 +434,9 @@ def test_dead_backend_gives_502(start_server, closed_port):
         assert b"Traceback" not in body and b"triple store" in body
 
 
-def test_hanging_backend_gives_504_not_a_hang(start_server, hanging_backend):
-    srv = start_server("--store", hanging_backend, "--timeout", "1", "--workers", "1")
+@pytest.mark.slow
+def test_hanging_backend_gives_504_not_a_hang(start_site, hanging_backend):
+    srv = start_site(store=hanging_backend, timeout=1)
     status, body, _ = _sparql_status(srv, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert status == 504, body
     assert b"Traceback" not in body
@@ -450,13 +449,12 @@ def test_hanging_backend_gives_504_not_a_hang(start_server, hanging_backend):
 
 
 def _http_answer(srv, query: str):
-    data = urllib.parse.urlencode({"query": query}).encode()
     form = analyse(query).form in ("CONSTRUCT", "DESCRIBE")
     accept = "application/n-triples" if form else "application/sparql-results+json"
-    req = urllib.request.Request(srv.url + "/sparql", data=data, headers={
-        "Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        body = r.read()
+    r = post_form(srv.url, {"query": query}, accept=accept)
+    if r.status != 200:
+        pytest.fail(f"{srv.url} refused the query: {r.status} {r.body[:500]!r}")
+    body = r.body
     if form:
         return canonical(ox.parse(body, ox.RdfFormat.N_TRIPLES))
     return canonical(ox.parse_query_results(body, ox.QueryResultsFormat.JSON), query)
@@ -465,10 +463,7 @@ def _http_answer(srv, query: str):
 @pytest.mark.parametrize("name", list(example_queries()))
 def test_same_answers_over_http(name, remote_server, server):
     query = example_queries()[name]
-    try:
-        expected = _http_answer(server, query)
-    except urllib.error.HTTPError as e:
-        pytest.fail(f"the embedded server refused {name}: {e.code} {e.read()[:500]!r}")
+    expected = _http_answer(server, query)
     assert _http_answer(remote_server, query) == expected
 
 
@@ -585,13 +580,7 @@ def test_from_selects_local_graphs_and_never_fetches(listener, remote_server, se
 def test_remote_mode_is_read_only(remote_server, loaded_virtuoso, bundled_store):
     update = "INSERT DATA { GRAPH <%s> { <urn:ecokg:test:x> <urn:ecokg:test:y> <urn:ecokg:test:z> } }" % GRAPH
     for data in ({"update": update}, {"query": update}):
-        req = urllib.request.Request(remote_server.url + "/sparql", data=urllib.parse.urlencode(data).encode(),
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                status = r.status
-        except urllib.error.HTTPError as e:
-            status = e.code
+        status = post_form(remote_server.url, data).status
         assert 400 <= status < 500
     rows = loaded_virtuoso.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
     assert int(rows[0]["n"]["value"]) == len(bundled_store)

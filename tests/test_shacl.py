@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from cli import run_ecokg
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ecokg import resources
@@ -50,6 +50,7 @@ def assert_same(native, reference):
     assert native.violations == reference.violations  # same order and multiplicity too
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BROKEN)
 def test_broken_file_gives_the_reference_report(name):
     native, reference = both([*resources.data_files(), HERE / "broken" / name])
@@ -57,12 +58,14 @@ def test_broken_file_gives_the_reference_report(name):
     assert_same(native, reference)
 
 
+@pytest.mark.slow
 def test_bundled_data_gives_the_reference_report():
     native, reference = both(None)
     assert native.conforms and native.triples > 3000
     assert_same(native, reference)
 
 
+@pytest.mark.slow
 def test_generated_data_gives_the_reference_report(tmp_path):
     from bench.generate import generate
 
@@ -165,23 +168,21 @@ def test_each_unsupported_term_is_refused_by_name(tmp_path, shape, named):
         read_shapes([shapes])
 
 
+@pytest.mark.slow
 def test_cli_engines_print_the_same_report():
     broken = str(HERE / "broken" / "duplicate-designation.ttl")
     runs = {}
     for engine in ("native", "pyshacl"):
-        r = subprocess.run([sys.executable, "-m", "ecokg", "validate", "--with-bundled", broken,
-                            "--shacl-engine", engine], capture_output=True, text=True, timeout=300)
+        r = run_ecokg("validate", "--with-bundled", broken, "--shacl-engine", engine)
         assert r.returncode == 1, r.stderr
         runs[engine] = r.stdout
     assert runs["native"] == runs["pyshacl"] and "ecosh:OneDesignationPerHolderPerBatch" in runs["native"]
-    env = {**os.environ, "ECOKG_SHACL_ENGINE": "fastest"}
-    r = subprocess.run([sys.executable, "-m", "ecokg", "validate"], capture_output=True, text=True, env=env)
+    r = run_ecokg("validate", env={"ECOKG_SHACL_ENGINE": "fastest"})
     assert r.returncode == 2 and "fastest" in r.stderr
 
 
 def test_cli_progress_names_the_steps():
-    r = subprocess.run([sys.executable, "-m", "ecokg", "validate", "--progress"], capture_output=True, text=True,
-                       timeout=300)
+    r = run_ecokg("validate", "--progress")
     assert r.returncode == 0, r.stderr
     assert "read " in r.stderr and "shape ecosh:EntityShape" in r.stderr and "done (native engine)" in r.stderr
     assert r.stdout.startswith("valid:")
@@ -225,6 +226,7 @@ _mutation = st.tuples(st.sampled_from(["drop", "object", "copy"]), st.integers(0
 @settings(max_examples=int(os.environ.get("ECOKG_SHACL_EXAMPLES", "15")), deadline=None, derandomize=True,
           database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(mutations=st.lists(_mutation, min_size=1, max_size=4))
+@pytest.mark.slow
 def test_mutated_bundled_data_gives_the_reference_report(mutations, bundled_triples, tmp_path_factory):
     triples = list(bundled_triples)
     for kind, i, j, k in mutations:

@@ -1,18 +1,17 @@
 """`ecokg query` as a user runs it: a real process, its output and exit status."""
 
 import json
-import subprocess
-import sys
 
 import pyoxigraph as ox
 import pytest
+
+from cli import run_ecokg
 
 from sparql_http import DATA_TRIG
 
 
 def ecokg(*args, input=None):
-    return subprocess.run([sys.executable, "-m", "ecokg", "query", *args], capture_output=True, input=input,
-                          timeout=120)
+    return run_ecokg("query", *args, input=input, text=False)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ whatever else the data contains.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli import run_ecokg
 
 from ecokg import resources
 from ecokg.rdf.files import RdfFileError
@@ -106,9 +106,8 @@ EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
 SYNTAX_ERROR = ("syntax-error.ttl", 19)
 
 
-def _run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecokg", "validate", *args], capture_output=True, text=True,
-                          timeout=300)
+def _run_cli(*args: str):
+    return run_ecokg("validate", *args)
 
 
 @pytest.fixture(scope="module")
