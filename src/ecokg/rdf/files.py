@@ -1,4 +1,7 @@
-"""Reading RDF files of any common syntax into a pyoxigraph store."""
+"""Reading RDF files of any common syntax into a pyoxigraph store.
+
+A table mapping (``*.rml.ttl``: CSV tables and the RML mapping that turns their rows into triples, see
+``ecokg.rdf.tables``) is read as the triples its tables make."""
 
 from __future__ import annotations
 
@@ -14,6 +17,11 @@ class RdfFileError(ValueError):
 
 
 def format_of(path: str | Path) -> ox.RdfFormat:
+    """The syntax of a file, from its extension; a table mapping yields N-Triples (what ``tables`` makes)."""
+    from ecokg.rdf import tables
+
+    if tables.is_mapping(path):
+        return ox.RdfFormat.N_TRIPLES
     name = Path(path).name
     suffixes = Path(name.removesuffix(".gz")).suffixes
     ext = suffixes[-1].lstrip(".") if suffixes else ""
@@ -54,7 +62,14 @@ def load_file(store: ox.Store, path: str | Path, on_bytes: Callable[[int], None]
 
     ``on_bytes(n)`` is called as the file is read (``n`` bytes more; for ``.gz`` compressed bytes); without it
     the engine reads the file itself, which is faster."""
+    from ecokg.rdf import tables
+
     path = Path(path)
+    if tables.is_mapping(path):
+        store.bulk_extend(tables.read(path).quads)
+        if on_bytes is not None:
+            on_bytes(path.stat().st_size)
+        return
     fmt = format_of(path)
     to_graph = None if fmt.supports_datasets else ox.DefaultGraph()
     with _errors_named(path):
@@ -84,7 +99,11 @@ def parse_file(path: str | Path) -> list[ox.Quad]:
     store keeps ``"4"^^xsd:positiveInteger`` as ``"4"^^xsd:integer``): dumps and validation need the data
     as written.
     """
+    from ecokg.rdf import tables
+
     path = Path(path)
+    if tables.is_mapping(path):
+        return list(tables.read(path).quads)
     fmt = format_of(path)
     with _errors_named(path):
         if path.name.endswith(".gz"):
