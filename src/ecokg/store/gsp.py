@@ -40,7 +40,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from ecokg import __version__
-from ecokg.rdf.files import RdfFileError, format_of
+from ecokg.rdf import tables
+from ecokg.rdf.files import RdfFileError, format_of, parse_file
 
 KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
 DEFAULT_GRAPH = "https://w3id.org/ecokg/"
@@ -109,6 +110,9 @@ def iter_triples(paths: Sequence[str | Path]) -> Iterator[ox.Triple]:
 
 
 def _parse(path: Path, rename_blank_nodes: bool) -> Iterator[ox.Triple]:
+    if tables.is_mapping(path):  # CSV tables: the triples their mapping makes
+        yield from (q.triple for q in parse_file(path))
+        return
     fmt = format_of(path)
     try:
         if path.name.endswith(".gz"):
