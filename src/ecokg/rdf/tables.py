@@ -56,7 +56,7 @@ class TableRead:
     rows: dict[str, tuple[tuple[Path, int], ...]]
 
 
-_memo: dict[tuple[str, str], TableRead] = {}
+_memo: dict[str, tuple[str, TableRead]] = {}  # mapping path -> (key, what it read)
 
 
 def read(path: str | Path) -> TableRead:
@@ -64,12 +64,11 @@ def read(path: str | Path) -> TableRead:
     path = Path(path).resolve()
     plan = _plan(path)
     key = _key(path, plan)
-    memo_key = (str(path), key)
-    hit = _memo.get(memo_key)
-    if hit is None:
-        hit = _from_cache(key, path) or _convert(path, plan, key)
-        _memo.clear()  # one version per mapping is enough
-        _memo[memo_key] = hit
+    known = _memo.get(str(path))
+    if known is not None and known[0] == key:
+        return known[1]
+    hit = _from_cache(key, path) or _convert(path, plan, key)
+    _memo[str(path)] = (key, hit)  # one version per mapping
     return hit
 
 
