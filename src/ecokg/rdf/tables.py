@@ -72,6 +72,21 @@ def read(path: str | Path) -> TableRead:
     return hit
 
 
+def files_of(path: str | Path) -> list[Path]:
+    """The mapping and the CSV files it reads (what its triples depend on)."""
+    path = Path(path).resolve()
+    return [path, *sorted({m.csv for m in _plan(path)})]
+
+
+def cache_dir() -> Path:
+    """Where conversions (and ``ecokg serve``'s record of validated data) are remembered."""
+    explicit = os.environ.get("ECOKG_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ecokg"
+
+
 # ---- the plan: which triples map reads which CSV ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -273,16 +288,8 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
 
 # ---- the cache -------------------------------------------------------------------------------------------
 
-def _cache_dir() -> Path:
-    explicit = os.environ.get("ECOKG_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ecokg"
-
-
 def _cache_files(key: str) -> tuple[Path, Path]:
-    d = _cache_dir() / "tables"
+    d = cache_dir() / "tables"
     return d / f"{key}.nt", d / f"{key}.rows.json"
 
 
