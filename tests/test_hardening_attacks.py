@@ -176,7 +176,7 @@ def test_hostile_client_does_not_hold_up_others(attack_srv, capsys):
         while time.monotonic() < end:
             t0 = time.monotonic()
             if i % 2:
-                status = get_page(attack_srv.url, "/id/place/kaizhou-district")
+                status = get_page(attack_srv.url, "/id/division/500154")
             else:
                 status, body, complete = send(attack_srv.url, "SELECT ?l WHERE { <https://w3id.org/ecokg/id/place/"
                                                               "kaizhou-district> <http://www.w3.org/2000/01/rdf-schema"

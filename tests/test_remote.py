@@ -232,7 +232,7 @@ def test_the_queries_are_not_vacuous(bundled_store):
 def test_describe_gives_at_least_the_embedded_description(remote_store, bundled_store):
     """DESCRIBE is the engine's choice (SPARQL 1.1, 16.4): Oxigraph gives the resource's own triples,
     Virtuoso adds those pointing at it.  The common part must agree."""
-    for path in ("place/chongqing", "scheme/national-two-mountains-base"):
+    for path in ("division/500000", "scheme/national-two-mountains-base"):
         query = f"DESCRIBE <{ID}{path}>"
         embedded = canonical(bundled_store.query(query))
         assert embedded, path
@@ -429,7 +429,7 @@ def test_dead_backend_gives_502(start_server, closed_port):
     status, body, _ = _sparql_status(srv, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert status == 502, body
     assert b"Traceback" not in body and b"triple store" in body
-    for path in ("/id/place/chongqing", "/search?q=Kaizhou", "/search.json?q=Kaizhou"):
+    for path in ("/id/division/500000", "/search?q=Kaizhou", "/search.json?q=Kaizhou"):
         status, body, _ = _get(srv.url + path, Accept="text/html")
         assert status == 502, (path, body[:300])
         assert b"Traceback" not in body and b"triple store" in body
@@ -440,7 +440,7 @@ def test_hanging_backend_gives_504_not_a_hang(start_server, hanging_backend):
     status, body, _ = _sparql_status(srv, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert status == 504, body
     assert b"Traceback" not in body
-    status, body, _ = _get(srv.url + "/id/place/chongqing", Accept="text/html")
+    status, body, _ = _get(srv.url + "/id/division/500000", Accept="text/html")
     assert status == 504, body[:300]
     assert b"Traceback" not in body
 
