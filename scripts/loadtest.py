@@ -37,9 +37,9 @@ BASE = "https://w3id.org/ecokg/"
 SIMPLE_QUERIES = [
     "ASK { ?s a <https://w3id.org/ecokg/ontology#Designation> }",
     "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n) LIMIT 10",
-    "SELECT ?l WHERE { <https://w3id.org/ecokg/id/place/kaizhou-district> "
+    "SELECT ?l WHERE { <https://w3id.org/ecokg/id/division/500154> "
     "<http://www.w3.org/2000/01/rdf-schema#label> ?l }",
-    "CONSTRUCT WHERE { <https://w3id.org/ecokg/id/place/kaizhou-district> ?p ?o }",
+    "CONSTRUCT WHERE { <https://w3id.org/ecokg/id/division/500154> ?p ?o }",
 ]
 SELECT_FORMATS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                   "text/tab-separated-values"]

@@ -104,6 +104,8 @@ def data_entities(repo: Path) -> dict[str, dict[str, str]]:
             s = t.subject
             if not isinstance(s, ox.NamedNode) or not s.value.startswith(BASE + "id/"):
                 continue
+            if "#" in s.value:  # a part of its document's entity (a division's point), not a page of its own
+                continue
             labels = out.setdefault(s.value, {})
             if t.predicate == RDFS_LABEL and isinstance(t.object, ox.Literal) and t.object.language:
                 labels.setdefault(t.object.language.split("-")[0], t.object.value)

@@ -7,8 +7,8 @@ import pytest
 
 from pagetools import BASE, RDFS_LABEL, get
 
-ENTITY = "/id/place/kaizhou-district"
-IRI = ox.NamedNode(BASE + "id/place/kaizhou-district")
+ENTITY = "/id/division/500154"
+IRI = ox.NamedNode(BASE + "id/division/500154")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 RDF = {
@@ -74,7 +74,7 @@ def test_suffix_urls_need_no_negotiation(server, suffix):
     triples = parse(r, expected)
     # its own triples, the labels of what it links to, and the triples pointing at it
     subjects_out = {t.object for t in triples if t.subject == IRI and isinstance(t.object, ox.NamedNode)}
-    chongqing = ox.NamedNode(BASE + "id/place/chongqing")
+    chongqing = ox.NamedNode(BASE + "id/division/500000")
     assert chongqing in subjects_out
     assert any(t.subject == chongqing and t.predicate == RDFS_LABEL for t in triples)
     inbound = [t for t in triples if t.object == IRI]
@@ -150,8 +150,8 @@ def test_ontology_iri_negotiates(server):
 def test_entity_iri_maps_onto_the_server_host(server):
     """Links on pages point at this server; the data keeps canonical IRIs."""
     r = get(server.url + ENTITY, {"Accept": "text/html"})
-    assert 'href="/id/place/chongqing' in r.text
-    assert BASE + "id/place/kaizhou-district" in r.text  # the canonical URI is shown
+    assert 'href="/id/division/500000' in r.text
+    assert BASE + "id/division/500154" in r.text  # the canonical URI is shown
     ttl = get(server.url + ENTITY + ".ttl").text
     assert "127.0.0.1" not in ttl
 
@@ -171,4 +171,4 @@ def test_another_base_uri_maps_onto_the_host(start_server, tmp_path):
     triples = parse(ttl, "text/turtle")
     assert ox.Triple(ox.NamedNode("http://example.org/kg/id/thing/a"), RDFS_LABEL, ox.Literal("A", language="en")) \
         in triples
-    assert get(srv.url + "/id/place/kaizhou-district", {"Accept": "text/html"}).status == 404
+    assert get(srv.url + "/id/division/500154", {"Accept": "text/html"}).status == 404

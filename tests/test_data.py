@@ -9,7 +9,9 @@ import rdflib
 from rdflib import OWL, RDF, RDFS
 
 from ecokg import resources
+from ecokg.dataset.shacl.shapes import to_rdflib
 from ecokg.dataset.validate import validate
+from ecokg.rdf.files import parse_file
 
 ECO = rdflib.Namespace("https://w3id.org/ecokg/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
@@ -33,8 +35,8 @@ def data() -> rdflib.Graph:
     g = rdflib.Graph()
     files = resources.data_files()
     assert files, "no data files"
-    for p in files:
-        g.parse(p, format="turtle")
+    for p in files:  # as ecokg reads them: a table mapping (data/tables/*.rml.ttl) as its tables' triples
+        g.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g) for q in parse_file(p))
     return g
 
 

@@ -41,7 +41,7 @@ def _seeds() -> list[str]:
         "SELECT * WHERE { ?s ?p ?o } LIMIT 5",
         "ASK { ?s a <https://w3id.org/ecokg/ontology#Designation> }",
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",
-        "DESCRIBE <https://w3id.org/ecokg/id/place/kaizhou-district>",
+        "DESCRIBE <https://w3id.org/ecokg/id/division/500154>",
         'SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(REGEX(?l, "^开")) }',
         "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p HAVING (COUNT(*) > 2) ORDER BY DESC(?n)",
         'SELECT * WHERE { VALUES ?x { 1 "a"@en <urn:x> } BIND(STRLEN(STR(?x)) AS ?n) }',
@@ -163,7 +163,7 @@ def test_fuzz_sparql_endpoint(fuzz_srv, how, query, extra, accept, charset):
 
 # ---------------------------------------------------------------- every route
 
-ROUTES = ["/", "/sparql", "/search", "/search.json", "/id/place/kaizhou-district", "/id/place/kaizhou-district.ttl",
+ROUTES = ["/", "/sparql", "/search", "/search.json", "/id/division/500154", "/id/division/500154.ttl",
           "/id/scheme/national-two-mountains-base", "/id/", "/ontology", "/ontology.jsonld", "/class/Place",
           "/class/Designation", "/downloads", "/downloads/ecokg.ttl", "/static/ecokg.css", "/.well-known/void",
           "/health", "/nowhere"]
@@ -217,7 +217,7 @@ def test_fuzz_invalid_utf8(fuzz_srv, where, junk):
         target = b"/id/place/" + raw
     elif where == "header":
         headers = [(b"Accept", raw), (b"Accept-Language", raw), (b"X-Junk", raw)]
-        target = b"/id/place/kaizhou-district"
+        target = b"/id/division/500154"
     elif where == "form body":
         method, target = b"POST", b"/sparql"
         headers = [(b"Content-Type", b"application/x-www-form-urlencoded")]
@@ -272,7 +272,7 @@ def test_huge_bodies(fuzz_srv):
             assert b"larger than the limit of 200000 bytes" in r.body, r.text[:300]
         else:  # refused for its type before it is read, or for its size
             assert r.status in (413, 415), (ctype, r.status, r.text[:200])
-    for path in (b"/search", b"/id/place/kaizhou-district", b"/downloads/x", b"/static/ecokg.css"):
+    for path in (b"/search", b"/id/division/500154", b"/downloads/x", b"/static/ecokg.css"):
         r = raw_request(port, build_request(b"POST", path, [(b"Content-Type", b"application/x-www-form-urlencoded")],
                                             b"q=" + big))
         assert r.status in (405, 413) and r.body, (path, r.status)

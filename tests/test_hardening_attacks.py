@@ -180,10 +180,10 @@ def test_hostile_client_does_not_hold_up_others(attack_srv, capsys):
         while time.monotonic() < end:
             t0 = time.monotonic()
             if i % 2:
-                status = get_page(attack_srv.url, "/id/place/kaizhou-district")
+                status = get_page(attack_srv.url, "/id/division/500154")
             else:
-                status, body, complete = send(attack_srv.url, "SELECT ?l WHERE { <https://w3id.org/ecokg/id/place/"
-                                                              "kaizhou-district> <http://www.w3.org/2000/01/rdf-schema"
+                status, body, complete = send(attack_srv.url, "SELECT ?l WHERE { <https://w3id.org/ecokg/id/division/"
+                                                              "500154> <http://www.w3.org/2000/01/rdf-schema"
                                                               "#label> ?l }")
                 status = status if complete and "开州区".encode() in body else -status
             latencies.append(time.monotonic() - t0)

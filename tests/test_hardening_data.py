@@ -135,7 +135,8 @@ def test_invalid_bundled_data_is_refused_and_a_change_is_rechecked(tmp_path, mon
     """The default (auto) check of the bundled data, with the bundled data folder copied and then broken."""
     copy = tmp_path / "data"
     shutil.copytree(resources.data_dir(), copy)
-    monkeypatch.setattr(resources, "data_files", lambda: sorted(copy.glob("*.ttl")))
+    monkeypatch.setattr(resources, "data_files",
+                        lambda: sorted(copy.glob("*.ttl")) + sorted(copy.glob("tables/*.rml.ttl")))
     assert preflight.check(Settings()).startswith("valid:")
     shutil.copy(BROKEN / "batch-without-year.ttl", copy / "zz-broken.ttl")
     with pytest.raises(preflight.DataRefused) as refused:

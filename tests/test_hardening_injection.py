@@ -332,7 +332,7 @@ def test_path_and_parameter_text_is_never_query_text(server):
     for name in ["Place> ?p ?o } #", "Place%3E%7D", "Designation}UNION{"]:
         assert page_get(server.url + "/class/" + name.replace(" ", "%20")).status == 404
     for lang in ['en" } #', "en'", "zh}", "<en>"]:
-        r = page_get(server.url + "/id/place/kaizhou-district?lang=" + urllib.parse.quote(lang))
+        r = page_get(server.url + "/id/division/500154?lang=" + urllib.parse.quote(lang))
         assert r.status == 200 and "开州区" in r.text
 
 

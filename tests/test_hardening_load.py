@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 
 from ecokg import resources
+from ecokg.rdf.files import parse_file
 
 pytestmark = pytest.mark.slow  # real processes, or seconds of work by design
 
@@ -24,7 +25,7 @@ def dist(tmp_path_factory) -> Path:
     """A dist folder holding a real dump of the bundled graph (what the downloads page serves)."""
     out = tmp_path_factory.mktemp("load") / "dist"
     out.mkdir()
-    quads = [q for p in resources.bundled_files() for q in ox.parse(path=str(p), format=ox.RdfFormat.TURTLE)]
+    quads = [q for p in resources.bundled_files() for q in parse_file(p)]  # tables as their triples
     data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
     (out / "ecokg.nt").write_bytes(data)
     (out / "SHA256SUMS").write_text(f"{hashlib.sha256(data).hexdigest()}  ecokg.nt\n")

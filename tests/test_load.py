@@ -253,5 +253,5 @@ def test_serve_from_an_oxigraph_server(oxigraph_server, bundled_store, start_ser
     for name, query in example_queries().items():
         assert canonical(remote.query(query), query) == canonical(bundled_store.query(query), query), name
     srv = start_server("--store", oxigraph_server.url + "/query", "--workers", "1")
-    with urllib.request.urlopen(srv.url + "/id/place/chongqing", timeout=60) as r:
+    with urllib.request.urlopen(srv.url + "/id/division/500000", timeout=60) as r:
         assert r.status == 200 and "重庆".encode() in r.read()

@@ -63,7 +63,7 @@ def test_serve_from_the_wheel(wheel_install, tmp_path):
     try:
         with urllib.request.urlopen(srv.url + "/health") as r:
             assert json.load(r)["status"] == "ok"
-        req = urllib.request.Request(srv.url + "/id/place/kaizhou-district", headers={"Accept": "text/html"})
+        req = urllib.request.Request(srv.url + "/id/division/500154", headers={"Accept": "text/html"})
         with urllib.request.urlopen(req) as r:
             page = r.read().decode()
         assert "开州区" in page and "Kaizhou" in page

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(chromium() is None, reason="c
 
 @pytest.mark.parametrize("width,height", [(1280, 1600), (390, 2400)])  # desktop and a phone
 def test_entity_page_renders(real_server, tmp_path, width, height):
-    url = real_server.url + "/id/place/kaizhou-district"
+    url = real_server.url + "/id/division/500154"
     png = screenshot(url, tmp_path / f"kaizhou-{width}.png", width, height)
     assert png.stat().st_size > 10_000 and is_png(png)
     dom = dump_dom(url, width, height)

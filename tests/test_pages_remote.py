@@ -22,7 +22,7 @@ def remote_pages(real_server, start_site):
     return start_site(store=real_server.url + "/sparql")
 
 
-@pytest.mark.parametrize("path", ["/id/place/kaizhou-district.ttl", "/id/scheme/national-two-mountains-base.nt",
+@pytest.mark.parametrize("path", ["/id/division/500154.ttl", "/id/scheme/national-two-mountains-base.nt",
                                   "/ontology.ttl"])
 def test_rdf_descriptions_match_the_embedded_engine(server, remote_pages, path):
     fmt = ox.RdfFormat.TURTLE if path.endswith(".ttl") else ox.RdfFormat.N_TRIPLES
@@ -33,7 +33,7 @@ def test_rdf_descriptions_match_the_embedded_engine(server, remote_pages, path):
     assert local.body == remote.body and local.header("ETag") == remote.header("ETag")
 
 
-@pytest.mark.parametrize("path", ["/?lang=en", "/id/place/kaizhou-district?lang=zh",
+@pytest.mark.parametrize("path", ["/?lang=en", "/id/division/500154?lang=zh",
                                   "/id/scheme/national-two-mountains-base?lang=en", "/class/Place?lang=en",
                                   "/ontology?lang=en", "/search?q=" + quote("开州") + "&lang=en"])
 def test_pages_match_the_embedded_engine(server, remote_pages, path):
@@ -74,7 +74,7 @@ def virtuoso_pages(virtuoso, start_site, tmp_path_factory):
 @pytest.mark.parametrize("path", [
     "/?lang=en", "/ontology?lang=zh", "/class/Place?lang=en&page=2",
     "/id/indicator/air-days?lang=en", "/id/indicator/air-days?lang=zh&page=3",
-    "/id/scheme/many?lang=en&page=2", "/id/place/p07?lang=en", "/id/place/kaizhou-district?lang=zh",
+    "/id/scheme/many?lang=en&page=2", "/id/place/p07?lang=en", "/id/division/500154?lang=zh",
     "/search?q=" + quote("获得者01") + "&lang=en", "/search.json?q=a&limit=50",
 ])
 def test_paged_pages_are_the_same_from_virtuoso(virtuoso_pages, path):

@@ -10,8 +10,8 @@ import pytest
 from ecokg.services.search import normalize, stem
 from pagetools import get, page_text
 
-KAIZHOU = "https://w3id.org/ecokg/id/place/kaizhou-district"
-WUSHAN = "https://w3id.org/ecokg/id/place/wushan-county"
+KAIZHOU = "https://w3id.org/ecokg/id/division/500154"
+WUSHAN = "https://w3id.org/ecokg/id/division/500237"
 
 
 def test_normalize_folds_width_and_case():
@@ -49,7 +49,7 @@ def test_exact_match_ranks_first_and_results_carry_both_labels(server):
     hits = search(server, "开州区")
     assert hits[0]["uri"] == KAIZHOU
     assert hits[0]["zh"] == "开州区" and hits[0]["en"] == "Kaizhou District"
-    assert hits[0]["url"] == "/id/place/kaizhou-district"
+    assert hits[0]["url"] == "/id/division/500154"
 
 
 def test_places_before_the_designations_named_after_them(server):
@@ -76,7 +76,7 @@ def test_hostile_input_is_only_text(server, q):
 def test_search_page(server):
     r = get(f"{server.url}/search?q={quote('开州')}&lang=en")
     assert r.status == 200
-    assert 'href="/id/place/kaizhou-district?lang=en"' in r.text
+    assert 'href="/id/division/500154?lang=en"' in r.text
     text = page_text(r.text)
     assert "Kaizhou District" in text and "开州区" in text
     nothing = get(f"{server.url}/search?q=zzzz-nothing&lang=en")

@@ -102,6 +102,37 @@ EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
     "url-not-anyuri.ttl": (
         [("source/S99", "ecosh:UrlShape", "sh:DatatypeConstraintComponent", "schema:url")],
         "schema:url must be an xsd:anyURI literal."),
+    # administrative divisions (docs/model.md, "Administrative divisions")
+    "division-without-level.ttl": (
+        [("division/500199", "ecosh:DivisionShape", "sh:MinCountConstraintComponent", "eco:divisionLevel")],
+        "A division has exactly one eco:divisionLevel: eco:ProvinceLevel, eco:PrefectureLevel or eco:CountyLevel."),
+    "division-iri-not-its-code.ttl": (
+        [("division/500198", "ecosh:DivisionIri", "sh:SPARQLConstraintComponent", "eco:divisionCode")],
+        "A division's IRI is id/division/{code} (the 2024 holder, or the last one) or id/division/{code}-{first "
+        "year} (an earlier holder of a reused code)."),
+    "division-code-not-its-level.ttl": (
+        [("division/500190", "ecosh:CodeMatchesLevel", "sh:SPARQLConstraintComponent", "eco:divisionCode")],
+        "The code must fit the level: XX0000 a province, XXYY00 a prefecture, any other six digits a county-level "
+        "division (the six digits themselves: ecosh:DivisionCodeShape)."),
+    "division-parent-other-province.ttl": (
+        [("division/500196", "ecosh:ParentOfRightLevel", "sh:SPARQLConstraintComponent", "schema:containedInPlace")],
+        "The parent must be of the right level and hold the code's prefix: a county-level division lies in a "
+        "prefecture (same first 4 digits) or directly in a province or municipality (same first 2 digits); a "
+        "prefecture in a province (same first 2 digits); a province in China."),
+    "division-ends-before-it-starts.ttl": (
+        [("division/500195", "ecosh:ValidityOrder", "sh:SPARQLConstraintComponent", "eco:validUntil")],
+        "A division's eco:validUntil must come after its eco:validFrom."),
+    "division-successor-not-in-force.ttl": (
+        [("division/500194", "ecosh:SuccessorInForce", "sh:SPARQLConstraintComponent", "eco:successor")],
+        "A successor must be in force in the year of the change (its validFrom <= this division's validUntil < its "
+        "validUntil), and only a division whose code was changed or retired has one."),
+    "point-not-wkt.ttl": (
+        [("division/500154#point-test", "ecosh:GeometryShape", "sh:PatternConstraintComponent", "geosparql:asWKT")],
+        "geosparql:asWKT is one geosparql:wktLiteral \"POINT(longitude latitude)\" (WGS-84, longitude first)."),
+    "batch-year-1850.ttl": (
+        [("batch/chongqing-demonstration-town-98", "ecosh:PlausibleYear", "sh:SPARQLConstraintComponent", "eco:year")],
+        "A year (eco:year of a batch or designation, eco:referenceYear of an observation, eco:validFrom/eco:validUntil "
+        "of a division code) must be four digits between 1949 and next year."),
 }
 SYNTAX_ERROR = ("syntax-error.ttl", 19)
 

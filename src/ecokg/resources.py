@@ -49,7 +49,10 @@ def shapes_files() -> list[Path]:
 
 
 def data_files() -> list[Path]:
-    return _rdf_files(data_dir())
+    """The Turtle files of data/ and the table mappings of data/tables/ (``*.rml.ttl``: CSV tables read as
+    the triples they make, ``ecokg.rdf.tables``)."""
+    tables = data_dir() / "tables"
+    return _rdf_files(data_dir()) + sorted(p for p in tables.glob("*.rml.ttl") if p.is_file())
 
 
 def bundled_files() -> list[Path]:

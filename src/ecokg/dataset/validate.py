@@ -31,6 +31,7 @@ from rdflib.namespace import RDF, SH
 
 from ecokg import resources
 from ecokg.rdf.namespaces import SH as SH_NS, entity_ns, prefixes
+from ecokg.rdf import tables
 from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI, SHACL_ENGINES
 from ecokg.dataset.shacl.shapes import to_rdflib
@@ -142,10 +143,13 @@ def load(paths: Sequence[str | Path]) -> LoadedFiles:
         p = Path(p)
         name = _display(p)
         part = parse_file(p)  # raises RdfFileError "<file>:<line>: <message>"
+        # a node made from table rows is named by its rows ("data/tables/x.csv:12"), not by the mapping
+        rows = tables.read(p).rows if tables.is_mapping(p) else {}
         for s in {str(q.subject) for q in part}:
             names = subject_files.setdefault(s, [])
-            if name not in names:
-                names.append(name)
+            for n in [f"{_display(f)}:{line}" for f, line in rows[s]] if s in rows else [name]:
+                if n not in names:
+                    names.append(n)
         quads.extend(part)
         shown.append(name)
     return LoadedFiles(shown, quads, subject_files)

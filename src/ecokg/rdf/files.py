@@ -1,4 +1,7 @@
-"""Reading RDF files of any common syntax into a pyoxigraph store."""
+"""Reading RDF files of any common syntax into a pyoxigraph store.
+
+A table mapping (``*.rml.ttl``: CSV tables and the RML mapping that turns their rows into triples, see
+``ecokg.rdf.tables``) is read as the triples its tables make."""
 
 from __future__ import annotations
 
@@ -8,18 +11,19 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from ecokg.errors import EcokgError, Kind
+from ecokg.rdf.errors import RdfFileError
 from ecokg.rdf.formats import RDF_FORMATS, by_suffix
 
-
-class RdfFileError(EcokgError, ValueError):
-    """A file that cannot be read as RDF; the message names the file and the line."""
-
-    kind = Kind.BAD_FILE
+__all__ = ["RdfFileError", "format_of", "iter_quads", "load_file", "load_files", "parse_file"]
 
 
 def format_of(path: str | Path) -> ox.RdfFormat:
-    """The RDF syntax of a file, by its suffix (``.gz`` looked through), from the one format table."""
+    """The RDF syntax of a file, by its suffix (``.gz`` looked through), from the one format table; a table
+    mapping yields N-Triples (what ``tables`` makes)."""
+    from ecokg.rdf import tables
+
+    if tables.is_mapping(path):
+        return ox.RdfFormat.N_TRIPLES
     name = Path(path).name
     suffixes = Path(name.removesuffix(".gz")).suffixes
     ext = suffixes[-1].lstrip(".") if suffixes else ""
@@ -61,7 +65,14 @@ def load_file(store: ox.Store, path: str | Path, on_bytes: Callable[[int], None]
 
     ``on_bytes(n)`` is called as the file is read (``n`` bytes more; for ``.gz`` compressed bytes); without it
     the engine reads the file itself, which is faster."""
+    from ecokg.rdf import tables
+
     path = Path(path)
+    if tables.is_mapping(path):
+        store.bulk_extend(tables.read(path).quads)
+        if on_bytes is not None:
+            on_bytes(path.stat().st_size)
+        return
     fmt = format_of(path)
     to_graph = None if fmt.supports_datasets else ox.DefaultGraph()
     with _errors_named(path):
@@ -87,7 +98,12 @@ def load_files(store: ox.Store, paths: Iterable[str | Path],
 def iter_quads(path: str | Path, *, rename_blank_nodes: bool = False) -> Iterator[ox.Quad]:
     """The quads of one file as they are parsed (a stream: nothing is kept), terms exactly as written;
     ``RdfFileError`` names the file (and line) on any reading error, a truncated ``.gz`` file included."""
+    from ecokg.rdf import tables
+
     path = Path(path)
+    if tables.is_mapping(path):  # CSV tables: the triples their mapping makes
+        yield from tables.read(path).quads
+        return
     fmt = format_of(path)
     with _errors_named(path):
         if path.name.endswith(".gz"):
@@ -107,7 +123,11 @@ def parse_file(path: str | Path) -> list[ox.Quad]:
     store keeps ``"4"^^xsd:positiveInteger`` as ``"4"^^xsd:integer``): dumps and validation need the data
     as written.
     """
+    from ecokg.rdf import tables
+
     path = Path(path)
+    if tables.is_mapping(path):
+        return list(tables.read(path).quads)
     fmt = format_of(path)
     with _errors_named(path):
         if path.name.endswith(".gz"):

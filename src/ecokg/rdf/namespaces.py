@@ -15,6 +15,7 @@ SCHEMA = "https://schema.org/"  # as the ontology declares it (not http://)
 ORG = "http://www.w3.org/ns/org#"
 SOSA = "http://www.w3.org/ns/sosa/"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+GEOSPARQL = "http://www.opengis.net/ont/geosparql#"  # not geo:, which is W3C Basic Geo (lat/long)
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -54,13 +55,14 @@ def prefixes(base_uri: str = DEFAULT_BASE_URI) -> dict[str, str]:
         "org": ORG,
         "sosa": SOSA,
         "geo": GEO,
+        "geosparql": GEOSPARQL,
         "void": VOID,
         "dcat": DCAT,
         "vann": VANN,
     }
 
 
-ENTITY_KINDS = ("place", "scheme", "batch", "designation", "practice", "indicator", "observation", "claim",
+ENTITY_KINDS = ("place", "division", "scheme", "batch", "designation", "practice", "indicator", "observation", "claim",
                 "source", "org")
 
 

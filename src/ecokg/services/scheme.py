@@ -37,7 +37,7 @@ class BatchRow:
 
     @property
     def stated_total(self) -> int | None:
-        vals = [s.value for s in self.stated if not s.region or not s.region.iri or not s.region.iri.endswith("/place/chongqing")]
+        vals = [s.value for s in self.stated if not s.region or not s.region.iri or not s.region.iri.endswith("/division/500000")]
         return max(vals) if vals else None
 
 
@@ -54,7 +54,7 @@ class SchemeView:
 
 def chongqing_places(g: GraphServices) -> set[str]:
     """Chongqing and every place contained in it (at any depth)."""
-    cq = ox.NamedNode(g.uris.entity("place/chongqing"))
+    cq = ox.NamedNode(g.uris.entity("division/500000"))  # Chongqing (formerly id/place/chongqing)
     rows = g.select("SELECT DISTINCT ?p WHERE { ?p schema:containedInPlace+ $cq }", cached=True, cq=cq)
     return {cq.value} | {r["p"].value for r in rows}
 

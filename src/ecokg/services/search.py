@@ -30,7 +30,7 @@ from ecokg.services.labels import LABEL_PROPS, LANGS
 
 MAX_QUERY = 200
 # among equally good matches, the things people look for first (URI kinds of docs/model.md)
-KIND_ORDER = ("place", "scheme", "batch", "practice", "indicator", "org", "source", "observation", "claim",
+KIND_ORDER = ("division", "place", "scheme", "batch", "practice", "indicator", "org", "source", "observation", "claim",
               "designation")
 SUFFIXES = ("自治县", "街道", "区", "县", "市", "镇", "乡")
 _SPACE = re.compile(r"\s+")

@@ -1,0 +1,325 @@
+"""Tables as RDF sources: CSV files and the declared mapping that turns their rows into triples.
+
+A table mapping is a file named ``*.rml.ttl``: an RML mapping (R2RML for CSV files) whose triples maps name
+their CSV file with ``rml:logicalSource [ rml:source "x.csv" ]`` (relative to the mapping).  ecokg reads it
+like any RDF file (``ecokg.rdf.files``): as the triples its tables make.  The mapping is run by the tinyrml
+processor (a subset of RML: templates, references, language tags, datatypes, ``rre:expandAsList`` for cells
+holding several values separated by ";"); this module is the glue around it:
+
+* it reads each CSV file (UTF-8, a header line; an empty cell makes no triple) and feeds tinyrml one row at a
+  time, so that every subject is mapped back to the file and line of the rows that describe it
+  (``TableRead.rows``: what ``ecokg validate`` names for a violation on a node made from a row);
+* it refuses, with ``RdfFileError`` naming file and line, what tinyrml would silently get wrong: a column
+  the mapping uses that the header lacks, a row with too many or too few cells, a row whose subject key
+  is empty (tinyrml would make a blank node), and a duplicate key (two rows of one table making the same
+  subject in the same triples map);
+* everything else about a row (datatypes, codes, years, parents that exist) is checked by the SHACL shapes,
+  like any other triple, with the row's file and line in the report.
+
+The conversion is deterministic (rows in file order; no blank nodes unless a mapping asks for them) and is
+remembered: in the process, and on disk in ``$ECOKG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/ecokg`` or
+``~/.cache/ecokg``), keyed by the SHA-256 of the mapping, its CSV files and the processor's version, so that
+an unchanged table costs one N-Triples parse.  An unwritable cache directory only costs the speed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+MAPPING_SUFFIX = ".rml.ttl"
+_GLUE_VERSION = "1"  # bump when this module changes what it produces
+_RR = "http://www.w3.org/ns/r2rml#"
+_RML = "http://semweb.mmlab.be/ns/rml#"
+_QL_CSV = "http://semweb.mmlab.be/ns/ql#CSV"
+
+
+def is_mapping(path: str | Path) -> bool:
+    """Whether ``path`` is a table mapping (``*.rml.ttl``, possibly gzipped: no)."""
+    return Path(path).name.endswith(MAPPING_SUFFIX)
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """The triples of a table mapping, and for each subject (``str(term)``: ``<iri>``) the rows describing it
+    as (CSV path, line number)."""
+
+    quads: tuple[ox.Quad, ...]
+    rows: dict[str, tuple[tuple[Path, int], ...]]
+
+
+_memo: dict[str, tuple[str, TableRead]] = {}  # mapping path -> (key, what it read)
+
+
+def read(path: str | Path) -> TableRead:
+    """The triples the tables of mapping ``path`` make (``RdfFileError`` naming file and line if they cannot)."""
+    path = Path(path).resolve()
+    plan = _plan(path)
+    key = _key(path, plan)
+    known = _memo.get(str(path))
+    if known is not None and known[0] == key:
+        return known[1]
+    hit = _from_cache(key, path) or _convert(path, plan, key)
+    _memo[str(path)] = (key, hit)  # one version per mapping
+    return hit
+
+
+def files_of(path: str | Path) -> list[Path]:
+    """The mapping and the CSV files it reads (what its triples depend on)."""
+    path = Path(path).resolve()
+    return [path, *sorted({m.csv for m in _plan(path)})]
+
+
+def cache_dir() -> Path:
+    """Where conversions (and ``ecokg serve``'s record of validated data) are remembered."""
+    explicit = os.environ.get("ECOKG_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ecokg"
+
+
+# ---- the plan: which triples map reads which CSV ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Map:
+    node: object  # rdflib term of the triples map
+    csv: Path
+    columns: frozenset[str]  # the columns its term maps refer to
+    subject_fields: frozenset[str]
+
+
+def _error(where: str, message: str):
+    from ecokg.rdf.errors import RdfFileError
+
+    return RdfFileError(f"{where}: {message}")
+
+
+def _mapping_graph(path: Path):
+    import rdflib
+
+    g = rdflib.Graph()
+    try:
+        g.parse(path, format="turtle")
+    except Exception as e:  # rdflib's parser errors carry no common type
+        line = getattr(e, "lines", None) or getattr(e, "lineno", None) or "?"
+        raise _error(f"{path}:{line}", f"the table mapping is not valid Turtle: {e}") from e
+    return g
+
+
+def _plan(path: Path) -> list[_Map]:
+    import rdflib
+
+    g = _mapping_graph(path)
+    RR, RML = rdflib.Namespace(_RR), rdflib.Namespace(_RML)
+    maps = sorted(g.subjects(rdflib.RDF.type, RR.TriplesMap), key=str)
+    if not maps:
+        raise _error(str(path), "a table mapping without any rr:TriplesMap")
+    out = []
+    for tm in maps:
+        source = g.value(tm, RML.logicalSource)
+        file = g.value(source, RML.source) if source is not None else None
+        formulation = g.value(source, RML.referenceFormulation) if source is not None else None
+        if file is None or (formulation is not None and str(formulation) != _QL_CSV):
+            raise _error(str(path), f"triples map {tm}: needs rml:logicalSource [ rml:source \"file.csv\" ; "
+                                    "rml:referenceFormulation ql:CSV ]")
+        columns, subject_fields = set(), set()
+        for term_map in _term_maps(g, tm):
+            fields = _fields(g, term_map)
+            columns |= fields
+            if (tm, RR.subjectMap, term_map) in g:
+                subject_fields |= fields
+        out.append(_Map(tm, (path.parent / str(file)).resolve(), frozenset(columns), frozenset(subject_fields)))
+    return out
+
+
+def _term_maps(g, tm):
+    import rdflib
+
+    RR = rdflib.Namespace(_RR)
+    yield from g.objects(tm, RR.subjectMap)
+    for pom in g.objects(tm, RR.predicateObjectMap):
+        yield from g.objects(pom, RR.objectMap)
+        yield from g.objects(pom, RR.predicateMap)
+
+
+def _fields(g, term_map) -> set[str]:
+    import string
+
+    import rdflib
+
+    RR, RML = rdflib.Namespace(_RR), rdflib.Namespace(_RML)
+    fields = set()
+    for p in (RR.column, RML.reference):
+        fields |= {str(v) for v in g.objects(term_map, p)}
+    for t in g.objects(term_map, RR.template):
+        fields |= {name for _, name, _, _ in string.Formatter().parse(str(t)) if name}
+    return fields
+
+
+def _key(path: Path, plan: list[_Map]) -> str:
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    h.update(f"ecokg-tables {_GLUE_VERSION} tinyrml {version('tinyrml')}\n".encode())
+    for p in [path, *sorted({m.csv for m in plan})]:
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise _error(str(p), e.strerror or str(e)) from e
+        h.update(f"{p.name} {len(data)}\n".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+# ---- reading rows ----------------------------------------------------------------------------------------
+
+def _rows(csv_path: Path, columns: frozenset[str]):
+    """(line, row dict) for each row; the header must hold every column the mapping uses."""
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _error(str(csv_path), f"not UTF-8 ({e.reason} at byte {e.start})") from e
+    except OSError as e:
+        raise _error(str(csv_path), e.strerror or str(e)) from e
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise _error(f"{csv_path}:1", "empty file: a header line is needed") from None
+    if len(set(header)) != len(header):
+        raise _error(f"{csv_path}:1", f"a column name appears twice in the header {header}")
+    missing = sorted(columns - set(header))
+    if missing:
+        raise _error(f"{csv_path}:1", f"the header lacks the column(s) {', '.join(missing)} the mapping uses")
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            if cells:  # a blank line is not a row
+                if len(cells) != len(header):
+                    raise _error(f"{csv_path}:{line}", f"{len(cells)} cells, the header has {len(header)}")
+                yield line, dict(zip(header, (c.strip() for c in cells)))
+            line = reader.line_num + 1
+    except csv.Error as e:
+        raise _error(f"{csv_path}:{reader.line_num}", f"not CSV: {e}") from e
+
+
+# ---- converting ------------------------------------------------------------------------------------------
+
+def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
+    import rdflib
+    import tinyrml
+
+    from ecokg.rdf.errors import RdfFileError
+
+    g = _mapping_graph(path)
+    terms: dict = {}
+
+    def term(t):
+        o = terms.get(t)
+        if o is None:
+            if isinstance(t, rdflib.URIRef):
+                o = ox.NamedNode(str(t))
+            elif isinstance(t, rdflib.Literal):
+                if t.language:
+                    o = ox.Literal(str(t), language=t.language)
+                elif t.datatype is not None:
+                    o = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+                else:
+                    o = ox.Literal(str(t))
+            else:
+                o = ox.BlankNode(str(t))
+            terms[t] = o
+        return o
+
+    quads: list[ox.Quad] = []
+    seen: set[ox.Quad] = set()
+    rows: dict[str, list[tuple[Path, int]]] = {}
+    for m in plan:
+        try:
+            mapper = tinyrml.Mapper(g, triples_map_uri=m.node, allow_expressions=False)
+        except ValueError as e:
+            raise _error(str(path), f"triples map {m.node}: {e}") from e
+        current: dict = {}
+        keys: dict[str, int] = {}
+
+        def feed():
+            for line, row in _rows(m.csv, m.columns):
+                if any(not row.get(f) for f in m.subject_fields):
+                    raise _error(f"{m.csv}:{line}", f"empty key: {', '.join(sorted(m.subject_fields))} "
+                                                    "must not be empty")
+                current["line"] = line
+                current["subject"] = None
+                yield row
+
+        try:
+            for s, p, o in mapper.process(feed(), stream=True):
+                line = current["line"]
+                subject = term(s)
+                if current["subject"] is None:  # the first triple of a row has the row's subject
+                    current["subject"] = subject
+                    first = keys.setdefault(str(subject), line)
+                    if first != line:
+                        raise _error(f"{m.csv}:{line}", f"duplicate key: {subject} is already the subject of "
+                                                        f"line {first}")
+                q = ox.Quad(subject, term(p), term(o), ox.DefaultGraph())
+                if q not in seen:
+                    seen.add(q)
+                    quads.append(q)
+                where = rows.setdefault(str(subject), [])
+                if (m.csv, line) not in where:
+                    where.append((m.csv, line))
+        except RdfFileError:
+            raise
+        except (ValueError, KeyError) as e:  # tinyrml's own complaints about a row
+            raise _error(f"{m.csv}:{current.get('line', '?')}", f"the mapping cannot make this row: {e!r}") from e
+    read_ = TableRead(tuple(quads), {s: tuple(w) for s, w in rows.items()})
+    _to_cache(key, path, read_)
+    return read_
+
+
+# ---- the cache -------------------------------------------------------------------------------------------
+
+def _cache_files(key: str) -> tuple[Path, Path]:
+    d = cache_dir() / "tables"
+    return d / f"{key}.nt", d / f"{key}.rows.json"
+
+
+def _from_cache(key: str, path: Path) -> TableRead | None:
+    nt, rows_file = _cache_files(key)
+    try:
+        quads = tuple(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))
+        raw = json.loads(rows_file.read_text(encoding="utf-8"))
+        base = path.parent
+        rows = {s: tuple((base / f, line) for f, line in where) for s, where in raw["rows"].items()}
+        if raw.get("triples") != len(quads):
+            return None
+    except (OSError, SyntaxError, ValueError, KeyError, TypeError):
+        return None
+    # the cached file keeps the order of conversion
+    return TableRead(quads, rows)
+
+
+def _to_cache(key: str, path: Path, read_: TableRead) -> None:
+    nt, rows_file = _cache_files(key)
+    base = path.parent
+    try:
+        nt.parent.mkdir(parents=True, exist_ok=True)
+        rows = {s: [[os.path.relpath(f, base), line] for f, line in where] for s, where in read_.rows.items()}
+        data = ox.serialize([q.triple for q in read_.quads], format=ox.RdfFormat.N_TRIPLES)
+        for target, payload in ((nt, data),
+                                (rows_file, json.dumps({"triples": len(read_.quads), "rows": rows}).encode())):
+            fd, tmp = tempfile.mkstemp(dir=nt.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            os.replace(tmp, target)
+    except OSError:
+        pass  # no cache: only slower
