@@ -46,7 +46,7 @@ def versions() -> dict[str, str]:
     import importlib.metadata as md
 
     v = {"python": platform.python_version()}
-    for pkg in ("ecokg", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "gunicorn", "pyshacl"):
+    for pkg in ("ecokg", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "granian", "pyshacl"):
         try:
             v[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

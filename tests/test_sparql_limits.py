@@ -153,7 +153,12 @@ def test_abandoned_stream_stops_its_query(start_server, big_file):
     while len(got) < 300_000:
         got += sock.recv(65536)
     assert b"200 OK" in got.split(b"\r\n", 1)[0] and b"chunked" in got.lower()
-    busy = set(query_processes(srv.proc.pid))
+    before = query_processes(srv.proc.pid)
+    until = time.monotonic() + 0.3
+    while time.monotonic() < until:  # reading on, so that the query process writing the answer keeps working
+        sock.recv(65536)
+    after = query_processes(srv.proc.pid)
+    busy = {pid for pid, ticks in after.items() if ticks > before.get(pid, ticks)}  # the one writing the answer
     assert busy
     sock.close()  # the client goes away mid-stream
     deadline = time.monotonic() + 20

@@ -51,21 +51,41 @@ _FULL_PARSE_WORDS = re.compile(r"service|from|load|insert|delete|clear|drop|crea
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-def needs_full_parse(text: str) -> bool:
-    """True unless ``text`` (with its ``\\u``/``\\U`` escapes expanded, as the SPARQL grammar does first)
-    holds none of the words that only the full parse may judge."""
+def _expanded(text: str) -> str | None:
+    """``text`` with its ``\\u``/``\\U`` escapes expanded (until nothing changes: the grammar expands once,
+    so this sees more, not less); None for an escape that is no code point, or escapes nested too deep."""
+    if "\\" not in text:
+        return text
     expanded = text
-    for _ in range(4):  # expanded until nothing changes (the grammar expands once: this sees more, not less)
+    for _ in range(4):
         try:
             again = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), expanded)
         except (ValueError, OverflowError):  # an escape that is no code point: let the parser say so
-            return True
+            return None
         if again == expanded:
-            break
+            return expanded
         expanded = again
-    else:
-        return True
-    return _FULL_PARSE_WORDS.search(expanded) is not None
+    return None
+
+
+def needs_full_parse(text: str) -> bool:
+    """True unless ``text`` (with its ``\\u``/``\\U`` escapes expanded, as the SPARQL grammar does first)
+    holds none of the words that only the full parse may judge."""
+    expanded = _expanded(text)
+    return expanded is None or _FULL_PARSE_WORDS.search(expanded) is not None
+
+
+# Functions whose value differs from one evaluation to the next (RAND, NOW, UUID, STRUUID, BNODE); and the
+# blank nodes a CONSTRUCT template makes afresh each time (``_:b``, ``[ ]``).
+_VARYING_WORDS = re.compile(r"rand|now|uuid|bnode|_:|\[", re.IGNORECASE)
+
+
+def answers_may_vary(text: str) -> bool:
+    """True when two evaluations of the query over the same data may give different answers: it calls RAND,
+    NOW, UUID, STRUUID or BNODE, or writes blank nodes (which a CONSTRUCT template makes afresh).  A plain
+    substring test after the escapes are expanded, so it errs towards True (``rand`` in an IRI counts too)."""
+    expanded = _expanded(text)
+    return expanded is None or _VARYING_WORDS.search(expanded) is not None
 
 
 CACHED_LENGTH = 8192  # queries up to this many characters keep their analysis (bounded memory)

@@ -1,58 +1,81 @@
-"""Running the app under gunicorn, a production WSGI server."""
+"""Serving the app: granian, a WSGI server whose HTTP side is Rust (hyper on tokio).
+
+Requests are read by granian's event loop, never by the threads that run the app: a client that sends its
+request slowly, or holds its connection open idle, costs a socket and no thread, and is closed once
+``header_timeout`` has passed without a complete request line and headers (this timer also closes idle
+kept-alive connections).  Connections are kept alive (HTTP/1.1) after every answer, streamed ones included.
+
+The store is opened once, in the main process, before the workers fork (``--workers`` processes, so the
+in-memory graph is shared copy-on-write).  Each worker then starts its query processes through their fork
+server before it starts its ``--threads`` request threads (``ProcessExecutor.start``), and serves the app
+behind ``web.front.Front`` (limits, the request body read with ``body_timeout``, the access log, the
+watchdog) and ``web.lean.LeanSparql`` (GET queries without Flask).  Past ``max_connections`` a worker stops
+accepting: new connections wait in the kernel's listen queue.  SIGTERM stops accepting, lets the answers in
+progress finish (up to 10 s) and ends the workers, their fork servers and query processes.
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import Callable
 
-from gunicorn.app.base import BaseApplication
-
 from ecokg import __version__
 from ecokg.settings import Settings
 
-# Apache "combined" log format plus the request time in microseconds: what
-# nginx, HAProxy and log analysers already parse.
-ACCESS_LOG_FORMAT = '%(h)s - %(u)s %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(D)s'
+GRACEFUL_SECONDS = 10  # how long answers in progress may take to finish at shutdown
+LISTEN_BACKLOG = 1024
 
 
-class EcokgServer(BaseApplication):
-    def __init__(self, app_factory: Callable[[], object], settings: Settings, hooks: dict | None = None):
-        self._factory = app_factory
-        self._settings = settings
-        self._hooks = hooks or {}
-        super().__init__()
+def wsgi_front(flask_app, settings: Settings, access_log: bool = True):
+    """The app as the server runs it: ``Front`` (limits, body, access log) around ``LeanSparql`` around Flask."""
+    from ecokg.web.front import AccessLog, Front
+    from ecokg.web.lean import LeanSparql
+    from ecokg.web.sparql import EXTENSION
 
-    def load_config(self) -> None:
-        s = self._settings
-        options = {
-            "bind": f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}",
-            "workers": s.workers,
-            "worker_class": "sync",
-            "preload_app": True,
-            "accesslog": "-",
-            "errorlog": "-",
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "loglevel": s.log_level,
-            # gunicorn's own watchdog only backs up the query time limit, which is enforced per query
-            "timeout": int(s.watchdog_seconds),
-            "graceful_timeout": 10,
-            "limit_request_line": 16384,
-            "proc_name": "ecokg",
-        }
-        options.update(self._hooks)
-        for key, value in options.items():
-            self.cfg.set(key, value)
+    lean = LeanSparql(flask_app.wsgi_app, flask_app.extensions[EXTENSION])
+    return Front(lean, max_body=settings.max_body, body_timeout=settings.body_timeout,
+                 access_log=AccessLog() if access_log else None)
 
-    def load(self):
-        return self._factory()
+
+def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
+    """Build the app in this process (before the workers fork), then serve it with granian."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    from ecokg.web.front import Watchdog
+    from ecokg.web.sparql import EXTENSION
+
+    flask_app = app_factory()
+    front = wsgi_front(flask_app, settings)
+
+    def in_worker(_target):
+        """Runs in each worker process after the fork, before granian starts its threads."""
+        flask_app.extensions[EXTENSION].executor.start()
+        Watchdog(front, settings.watchdog_seconds).start()
+        return front
+
+    level = {"debug": LogLevels.debug, "info": LogLevels.info, "warning": LogLevels.warning,
+             "error": LogLevels.error, "critical": LogLevels.critical}.get(settings.log_level, LogLevels.info)
+    workers = max(1, settings.workers)
+    Server(
+        "ecokg", address=settings.host, port=settings.port, interface=Interfaces.WSGI,
+        workers=workers, blocking_threads=max(1, settings.threads),
+        backpressure=max(1, settings.max_connections // workers), backlog=LISTEN_BACKLOG,
+        http1_settings=HTTP1Settings(header_read_timeout=max(1, int(settings.header_timeout * 1000)),
+                                     keep_alive=True),
+        log_level=level, log_access=False,  # ecokg's own access log (web.front.AccessLog)
+        respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_SECONDS, websockets=False,
+    ).serve(target_loader=in_worker)
 
 
 def print_settings(settings: Settings, store_description: str, out=sys.stderr,
                    shown: tuple[str, ...] | None = None) -> None:
     print(f"ecokg {__version__}", file=out)
     for name, value in settings.describe(shown):
-        print(f"  {name:<10} = {value!r}", file=out)
-    print(f"  store      : {store_description}", file=out)
+        print(f"  {name:<15} = {value!r}", file=out)
+    print(f"  {'store':<15} : {store_description}", file=out)
     print(f"  listening on http://{settings.host}:{settings.port}/", file=out, flush=True)
 
 
@@ -98,4 +121,4 @@ def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
             print(f"  data       : {checked}", file=sys.stderr, flush=True)
         return create_app(settings, store)
 
-    EcokgServer(factory, settings).run()
+    run_granian(factory, settings)
