@@ -9,6 +9,8 @@
   microseconds (what nginx, HAProxy and log analysers parse), written once the answer's last byte is out.
 * **The watchdog**: the requests being answered and since when; ``Watchdog`` ends the worker process
   when one has had no status line for ``watchdog`` seconds (the server then starts a fresh worker).
+* **The reaper** (``Reaper``): connections that sent nothing at all within the header timeout, or where no
+  data went either way for the watchdog's time, are closed (the HTTP server itself would keep them).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import io
 import itertools
 import logging
 import os
+import socket
+import struct
 import sys
 import threading
 import time
@@ -232,3 +236,66 @@ class Watchdog:
                              os.getpid(), found[1], found[0])
                 sys.stderr.flush()
                 self._exit(3)
+
+
+class Reaper:
+    """Closes the connections the HTTP server would keep for ever (Linux; elsewhere it does nothing).
+
+    granian's header timeout starts with a connection's first byte: a client that connects and never sends
+    anything is not timed out, and past ``--max-connections`` such connections would keep everyone else
+    waiting.  Every ``interval`` seconds this looks at the worker's own TCP connections on the server's port
+    (``TCP_INFO``) and shuts down those that received no byte at all for ``silent`` seconds (the header
+    timeout), and those where no data went either way for ``quiet`` seconds (the watchdog's time: a request
+    body that stopped arriving after its 408, a reader that stopped reading).  The server then sees the
+    connection end and lets it go."""
+
+    TCP_ESTABLISHED = 1
+
+    def __init__(self, port: int, silent: float, quiet: float, interval: float | None = None):
+        self.port = port
+        self.silent_ms = silent * 1000
+        self.quiet_ms = quiet * 1000
+        self.interval = interval or max(0.1, min(1.0, silent / 4))
+        self.closed = 0
+
+    def start(self) -> None:
+        if sys.platform.startswith("linux") and hasattr(socket, "TCP_INFO"):
+            threading.Thread(target=self._loop, daemon=True, name="ecokg-reaper").start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            try:
+                self.sweep()
+            except Exception:  # noqa: BLE001 - never let the worker lose this thread
+                log.exception("connection sweep failed")
+
+    def sweep(self) -> int:
+        closed = 0
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+                    continue
+                s = socket.socket(fileno=os.dup(int(name)))
+            except (OSError, ValueError):
+                continue
+            try:
+                if s.family not in (socket.AF_INET, socket.AF_INET6) or s.type != socket.SOCK_STREAM:
+                    continue
+                if s.getsockname()[1] != self.port:  # not a client of this server (e.g. a remote store)
+                    continue
+                info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+                if info[0] != self.TCP_ESTABLISHED or len(info) < 136:
+                    continue
+                last_sent, _, last_received = struct.unpack_from("III", info, 44)
+                received = struct.unpack_from("Q", info, 128)[0]
+                if (received == 0 and last_received > self.silent_ms) or \
+                        (last_received > self.quiet_ms and last_sent > self.quiet_ms):
+                    s.shutdown(socket.SHUT_RDWR)
+                    closed += 1
+            except OSError:
+                pass
+            finally:
+                s.close()  # our duplicate only
+        self.closed += closed
+        return closed

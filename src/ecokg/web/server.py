@@ -26,17 +26,6 @@ GRACEFUL_SECONDS = 10  # how long answers in progress may take to finish at shut
 LISTEN_BACKLOG = 1024
 
 
-def wsgi_front(flask_app, settings: Settings, access_log: bool = True):
-    """The app as the server runs it: ``Front`` (limits, body, access log) around ``LeanSparql`` around Flask."""
-    from ecokg.web.front import AccessLog, Front
-    from ecokg.web.lean import LeanSparql
-    from ecokg.web.sparql import EXTENSION
-
-    lean = LeanSparql(flask_app.wsgi_app, flask_app.extensions[EXTENSION])
-    return Front(lean, max_body=settings.max_body, body_timeout=settings.body_timeout,
-                 access_log=AccessLog() if access_log else None)
-
-
 def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
     """Build the app in this process (before the workers fork), then serve it with granian."""
     from granian.constants import Interfaces
@@ -44,16 +33,19 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
     from granian.log import LogLevels
     from granian.server import Server
 
-    from ecokg.web.front import Watchdog
+    from ecokg.web import FRONT
+    from ecokg.web.front import AccessLog, Reaper, Watchdog
     from ecokg.web.sparql import EXTENSION
 
     flask_app = app_factory()
-    front = wsgi_front(flask_app, settings)
+    front = flask_app.extensions[FRONT]  # the WSGI layers in front of Flask (see web/__init__.py)
+    front.access_log = AccessLog()
 
     def in_worker(_target):
         """Runs in each worker process after the fork, before granian starts its threads."""
         flask_app.extensions[EXTENSION].executor.start()
         Watchdog(front, settings.watchdog_seconds).start()
+        Reaper(settings.port, settings.header_timeout, settings.watchdog_seconds).start()
         return front
 
     level = {"debug": LogLevels.debug, "info": LogLevels.info, "warning": LogLevels.warning,
