@@ -66,8 +66,8 @@ def print_settings(settings: Settings, store_description: str, out=sys.stderr,
                    shown: tuple[str, ...] | None = None) -> None:
     print(f"ecokg {__version__}", file=out)
     for name, value in settings.describe(shown):
-        print(f"  {name:<15} = {value!r}", file=out)
-    print(f"  {'store':<15} : {store_description}", file=out)
+        print(f"  {name:<10} = {value!r}", file=out)
+    print(f"  store      : {store_description}", file=out)
     print(f"  listening on http://{settings.host}:{settings.port}/", file=out, flush=True)
 
 

@@ -72,7 +72,8 @@ def sparql():
     if op.query is None:
         return _no_query()
     tagged = request.method in ("GET", "HEAD")
-    return _respond(sparql_service().answer(op, request.accept_mimetypes, base_iri=request.base_url,
+    # the Accept header as text: negotiated as the lean path does (and remembered, web.lean)
+    return _respond(sparql_service().answer(op, request.headers.get("Accept"), base_iri=request.base_url,
                                             tagged=tagged, if_none_match=request.headers.get("If-None-Match")))
 
 
