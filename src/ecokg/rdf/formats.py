@@ -129,19 +129,20 @@ def negotiate(accept: MIMEAccept | str | None, offered: Sequence[Format]) -> For
     if isinstance(accept, str):
         if len(accept) <= 512:  # the usual headers, remembered (clients send the same few again and again)
             found = _negotiated(accept, tuple(offered))
-            if found is None:
-                return _negotiate(parse_accept_header(accept, MIMEAccept), offered)  # raises, with the message
+            if isinstance(found, str):
+                raise NotAcceptable(found, offered)
             return found
         accept = parse_accept_header(accept, MIMEAccept)
     return _negotiate(accept, offered)
 
 
 @lru_cache(maxsize=512)
-def _negotiated(accept: str, offered: tuple[Format, ...]) -> Format | None:
+def _negotiated(accept: str, offered: tuple[Format, ...]) -> Format | str:
+    """The format, or the message of the refusal."""
     try:
         return _negotiate(parse_accept_header(accept, MIMEAccept), offered)
-    except NotAcceptable:
-        return None
+    except NotAcceptable as e:
+        return str(e)
 
 
 def _negotiate(accept: MIMEAccept, offered: Sequence[Format]) -> Format:

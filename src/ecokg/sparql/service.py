@@ -41,6 +41,7 @@ class Answer:
     content_type: str
     body: Iterable[bytes] | bytes  # bytes: sent whole, with a Content-Length; an iterable streams
     headers: dict[str, str] = field(default_factory=dict)
+    kept: bool = False  # the answer is in the AnswerCache: the same request gets the same answer again
 
 
 def error_answer(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
@@ -183,7 +184,7 @@ class SparqlService:
             kept = self.cache.get(key)
             if kept is not None:
                 return self._whole(kept.content_type, kept.body, dict(kept.headers), kept.etag, tagged,
-                                   if_none_match)
+                                   if_none_match, True)
         try:
             results = self.start(op.query, results_format=results_format, graph_format=graph_format,
                                  default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri)
@@ -196,15 +197,16 @@ class SparqlService:
         if results.body is None:  # streamed: no tag, never kept
             return Answer(200, content_type, results.chunks, headers)
         etag = etag_of(results.body) if (tagged or key is not None) else None
-        if key is not None and not answers_may_vary(op.query):
+        kept = key is not None and not answers_may_vary(op.query)
+        if kept:
             self.cache.put(key, Kept(content_type, results.body, tuple(headers.items()), etag))
-        return self._whole(content_type, results.body, headers, etag, tagged, if_none_match)
+        return self._whole(content_type, results.body, headers, etag, tagged, if_none_match, kept)
 
     @staticmethod
     def _whole(content_type: str, body: bytes, headers: dict[str, str], etag: str | None, tagged: bool,
-               if_none_match: str | None) -> Answer:
+               if_none_match: str | None, kept: bool = False) -> Answer:
         if tagged and etag is not None:
             headers["ETag"] = etag
             if etag_matches(if_none_match, etag):
-                return Answer(304, content_type, b"", headers)
-        return Answer(200, content_type, body, headers)
+                return Answer(304, content_type, b"", headers, kept)
+        return Answer(200, content_type, body, headers, kept)
