@@ -241,3 +241,22 @@ def alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_remote_store_mode_over_the_front(start_server, real_server):
+    """``--store URL``: queries run in the server worker (no query processes), same answers, kept alive."""
+    remote = start_server("--store", real_server.url + "/sparql", "--workers", "1")
+    q = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 5"
+    a, b = get(remote.url, q), get(real_server.url, q)
+    assert a.status == b.status == 200 and json.loads(a.body) == json.loads(b.body)
+    assert a.header("ETag") is not None  # tagged, but never kept: the remote store may change
+    u = urllib.parse.urlsplit(remote.url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    for path in ("/sparql?" + urllib.parse.urlencode({"query": q}), "/id/place/kaizhou-district", "/health"):
+        conn.request("GET", path, headers={"Accept": "text/html" if path.startswith("/id") else "*/*"})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200 and not r.will_close, path
+    conn.close()
+    assert not query_processes(remote.proc.pid)
+    remote.stop()

@@ -488,7 +488,13 @@ class ProcessExecutor(Executor):
                 self._cond.notify()
 
     def _spawn(self, slot: _Slot) -> Connection:
-        slot.pid, slot.conn = self._forks.spawn()
+        try:
+            slot.pid, slot.conn = self._forks.spawn()
+        except StoreError:  # the fork server is gone (killed from outside): a new one, once
+            log.warning("the query processes' fork server ended; starting a new one")
+            self._forks.close()
+            self._forks = ForkServer(self._open_store, self.max_memory)
+            slot.pid, slot.conn = self._forks.spawn()
         slot.poller = select.poll()
         slot.poller.register(slot.conn.fileno(), select.POLLIN)
         return slot.conn
