@@ -562,7 +562,10 @@ class ProcessExecutor(Executor):
             conn = slot.conn if slot.conn is not None else self._spawn(slot)
             budget = [self.timeout]  # seconds the query process may still spend computing
             try:
-                conn.send_bytes(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+                try:
+                    conn.send_bytes(pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+                except OSError as e:
+                    raise StoreError(f"the query process ended unexpectedly ({e})") from None
                 first = self._receive(slot, budget)
             except QueryTimeout:
                 log.warning("query stopped after %.3g s: killing query process %s", self.timeout, slot.pid)
