@@ -2,8 +2,9 @@
 
 A helper process holds N connections open in one of three ways -- ``silent`` (connect, send nothing),
 ``half`` (half a request line, then nothing) or ``trickle`` (a request line and ``Host``, then one header
-byte a second) -- for ``--hold`` seconds.  Meanwhile a normal client sends a one-row query and asks for an
-entity page, each on a new connection, and its latencies are measured (p50, p99).  The helper reports how
+byte a second) -- for ``--hold`` seconds.  Meanwhile a normal client sends a one-row query (the same text,
+then a new text each time, which no kept answer can serve) and asks for an entity page, each on a new
+connection, and its latencies are measured (p50, p99).  The helper reports how
 many of its connections the server closed, and when.  Traffic goes to 127.0.0.1 only; every loop is
 bounded in count and time.
 
@@ -101,13 +102,15 @@ async def _hold(host, port, mode, n, seconds):
 
 # ---------------------------------------------------------------- the normal client
 
-def _probe(host, port, path, accept, until: float, max_requests: int) -> dict:
+def _probe(host, port, path, accept, seconds: float, max_requests: int) -> dict:
+    """``path``: a path, or a function of the request number giving one."""
+    until = time.monotonic() + seconds
     lat, fails = [], 0
     while len(lat) + fails < max_requests and time.monotonic() < until:
         t = time.perf_counter()
         try:
             c = http.client.HTTPConnection(host, port, timeout=5)
-            c.request("GET", path, headers={"Accept": accept})
+            c.request("GET", path(len(lat) + fails) if callable(path) else path, headers={"Accept": accept})
             r = c.getresponse()
             r.read()
             c.close()
@@ -131,11 +134,14 @@ def measure(url: str, mode: str, held: int, hold: float, requests: int, pages: b
     try:
         assert holder.stdout.readline().strip() == "READY"
         time.sleep(0.5)
-        until = time.monotonic() + max(1.0, hold - 3.0)  # the normal client works while every connection is held
+        each = max(1.0, (hold - 3.0) / 3)  # the normal client's kinds in turn, while every connection is held
         res = {"lookup": _probe(u.hostname, u.port, u.path + "?query=" + quote(LOOKUP, safe=""),
-                                "application/sparql-results+json", until, requests)}
+                                "application/sparql-results+json", each, requests)}
+        res["lookup, new text"] = _probe(  # a text never sent before: no kept answer, the query really runs
+            u.hostname, u.port, lambda n: u.path + "?query=" + quote(f"# {mode} {time.time()} {n}\n{LOOKUP}", safe=""),
+            "application/sparql-results+json", each, requests)
         if pages:
-            res["entity page"] = _probe(u.hostname, u.port, PAGE, "text/html", until, requests)
+            res["entity page"] = _probe(u.hostname, u.port, PAGE, "text/html", each, requests)
         out, _ = holder.communicate(timeout=hold + 30)
     finally:
         if holder.poll() is None:
@@ -207,17 +213,18 @@ def render(results: dict) -> str:
     lines = [f"{results['held']} connections held for {results['hold_s']:g} s (ecokg --header-timeout "
              f"{results['header_timeout_s']:g}); a normal client meanwhile, a new connection per request: "
              "p50 / p99 / max ms (answered, failed); held connections closed by the server (first–last s).", "",
-             "| server | held as | one-row query | entity page | held closed by the server |", "|---|---|---|---|---|"]
+             "| server | held as | one-row query | the same, a new text each time | entity page "
+             "| held closed by the server |", "|---|---|---|---|---|---|"]
     for name, modes in results["peers"].items():
         for mode, r in modes.items():
             cells = []
-            for kind in ("lookup", "entity page"):
+            for kind in ("lookup", "lookup, new text", "entity page"):
                 d = r.get(kind)
                 cells.append("–" if d is None else
                              f"{fmt(d['p50_ms'])} / {fmt(d['p99_ms'])} / {fmt(d['max_ms'])} ({d['ok']}, {d['failed']})")
             h = r["held"]
             when = f" ({h['closed_first_s']}–{h['closed_last_s']} s)" if h["closed_by_server"] else ""
-            lines.append(f"| {name} | {mode} | {cells[0]} | {cells[1]} | {h['closed_by_server']}/{h['connected']}{when} |")
+            lines.append(f"| {name} | {mode} | {' | '.join(cells)} | {h['closed_by_server']}/{h['connected']}{when} |")
     return "\n".join(lines)
 
 
