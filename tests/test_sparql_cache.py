@@ -50,16 +50,15 @@ def same(a, b) -> bool:
 @pytest.mark.parametrize("query,accept", QUERIES)
 def test_a_kept_answer_is_the_answer(cached, uncached, monkeypatch, query, accept):
     runs = counting(cached, monkeypatch)
-    fresh = get(uncached.url.replace(uncached.host, uncached.host), query, accept)
-    first = get(cached.url, query, accept)
-    second = get(cached.url, query, accept)
-    assert fresh.status == 200 and len(runs) <= 1
+    fresh = get(uncached.url, query, accept)
+    first, second, third = (get(cached.url, query, accept) for _ in range(3))
+    assert fresh.status == 200
     # the same status, headers (ETag included) and bytes, run or kept; the base URL differs by site only
     norm = lambda r: (r.status, r.headers.items(), r.body)  # noqa: E731
-    assert norm(first) == norm(second)
+    assert norm(first) == norm(second) == norm(third)
     assert (fresh.status, fresh.body) == (first.status, first.body)
     assert dict(fresh.headers.items()) == dict(first.headers.items())
-    assert runs == [query] or runs == []  # the second came from the cache (the first may have too)
+    assert len(runs) <= 2  # kept the second time it was seen: the third came from the cache
     # the same through POST (kept too; no ETag outside GET and HEAD)
     posted = post_form(cached.url, {"query": query}, accept)
     assert posted.body == first.body and posted.header("ETag") is None
@@ -102,12 +101,15 @@ def test_the_tag_is_the_bytes_not_the_server(cached, uncached):
 
 def test_the_cache_is_bounded():
     cache = AnswerCache(10_000)
+    assert not cache.put(("once",), Kept("text/csv", b"x", (), '"t"')) and cache.get(("once",)) is None
     for i in range(200):
-        cache.put((f"q{i}",), Kept("text/csv", b"x" * 500, (), '"t"'))
+        for _ in range(2):  # kept the second time
+            cache.put((f"q{i}",), Kept("text/csv", b"x" * 500, (), '"t"'))
         assert cache.size <= cache.max_bytes
     assert 0 < len(cache) < 200
     assert cache.get(("q0",)) is None and cache.get(("q199",)) is not None  # the oldest went first
-    cache.put(("big",), Kept("text/csv", b"x" * 5_000, (), '"t"'))  # over an eighth of the bound: not kept
+    for _ in range(2):
+        cache.put(("big",), Kept("text/csv", b"x" * 5_000, (), '"t"'))  # over an eighth of the bound: not kept
     assert cache.get(("big",)) is None
 
 
@@ -115,8 +117,10 @@ def test_least_recently_used_goes_first():
     cache = AnswerCache(2_100)
     for name in ("a", "b", "c"):
         cache.put((name,), Kept("t", b"x" * 50, (), '"t"'))
+        cache.put((name,), Kept("t", b"x" * 50, (), '"t"'))
     cache.get(("a",))
     for i in range(20):
+        cache.put((f"n{i}",), Kept("t", b"x" * 50, (), '"t"'))
         cache.put((f"n{i}",), Kept("t", b"x" * 50, (), '"t"'))
         if cache.get(("b",)) is None:
             break

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from ecokg.errors import HTTP_STATUS, REASONS, RETRY_AFTER, EcokgError, Kind
 from ecokg.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, NotAcceptable, choose
@@ -80,9 +80,9 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or any((t[2:] if t.startswith("W/") else t) == etag for t in tags)
 
 
-@dataclass(frozen=True)
-class Kept:
-    """A whole answer kept in the ``AnswerCache``."""
+class Kept(NamedTuple):
+    """A whole answer kept in the ``AnswerCache`` (a tuple of strings and bytes: the garbage collector leaves
+    it alone, however many there are)."""
 
     content_type: str
     body: bytes
@@ -93,12 +93,17 @@ class Kept:
 class AnswerCache:
     """Whole answers by (query, formats, dataset, base IRI), least recently used first out, at most
     ``max_bytes`` of them.  Only for a store that cannot change while it is served (``Store.immutable``),
-    and only for queries whose answer is the same each time (``answers_may_vary``).  Thread-safe."""
+    and only for queries whose answer is the same each time (``answers_may_vary``).  An answer is kept the
+    second time its key is seen (a key seen once is only remembered by its hash), so queries asked once --
+    most of them, when every query differs in its constants -- cost the cache nothing.  Thread-safe."""
+
+    SEEN = 65_536  # hashes of keys seen once, remembered (then forgotten all at once)
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.size = 0
         self._entries: OrderedDict[tuple, Kept] = OrderedDict()
+        self._seen: set[int] = set()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -115,11 +120,18 @@ class AnswerCache:
                 self._entries.move_to_end(key)
             return kept
 
-    def put(self, key: tuple, kept: Kept) -> None:
+    def put(self, key: tuple, kept: Kept) -> bool:
+        """Keep an answer (True), unless its key is new (then only remembered) or it is too large."""
         cost = self._cost(key, kept)
         if cost > self.max_bytes // 8:  # a few large answers must not push out many small ones
-            return
+            return False
         with self._lock:
+            h = hash(key)
+            if h not in self._seen:
+                if len(self._seen) >= self.SEEN:
+                    self._seen.clear()
+                self._seen.add(h)
+                return False
             old = self._entries.pop(key, None)
             if old is not None:
                 self.size -= self._cost(key, old)
@@ -128,6 +140,7 @@ class AnswerCache:
             while self.size > self.max_bytes:
                 k, v = self._entries.popitem(last=False)
                 self.size -= self._cost(k, v)
+        return True
 
 
 def _choose_or_none(offered: Sequence[Format], format_param, accept) -> Format | None:
@@ -197,8 +210,7 @@ class SparqlService:
         if results.body is None:  # streamed: no tag, never kept
             return Answer(200, content_type, results.chunks, headers)
         etag = etag_of(results.body) if (tagged or key is not None) else None
-        kept = key is not None and not answers_may_vary(op.query)
-        if kept:
+        kept = key is not None and not answers_may_vary(op.query) and \
             self.cache.put(key, Kept(content_type, results.body, tuple(headers.items()), etag))
         return self._whole(content_type, results.body, headers, etag, tagged, if_none_match, kept)
 

@@ -16,6 +16,7 @@ progress finish (up to 10 s) and ends the workers, their fork servers and query 
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Callable
 
@@ -40,6 +41,10 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
     flask_app = app_factory()
     front = flask_app.extensions[FRONT]  # the WSGI layers in front of Flask (see web/__init__.py)
     front.access_log = AccessLog()
+    # what is loaded now lives as long as the server: out of the garbage collector's sight, so that its
+    # collections stay short and never touch (and so copy) the pages the forked workers share
+    gc.collect()
+    gc.freeze()
 
     def in_worker(_target):
         """Runs in each worker process after the fork, before granian starts its threads."""
