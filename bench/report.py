@@ -142,6 +142,17 @@ def render_one(r: dict) -> str:
                 cells.append(f"{_num(rep, '{:.0f}')} / {_num(new, '{:.0f}')}")
             lines.append(f"| {q} | " + " | ".join(cells) + " |")
         lines.append("")
+        cpu = [k for k in many if r["peers"][k]["fresh_many"].get("lookup", {}).get("server_cpu_us") is not None]
+        if cpu:
+            lines += [f"CPU time per request of the lookup at {cmax} clients, µs, the server's processes (all of "
+                      "them) / the benchmark's client: the same text / a new text on every request:", "",
+                      "| | " + " | ".join(cpu) + " |", "|---|" + "---|" * len(cpu)]
+            for label, get in (("same text", lambda k: r["peers"][k]["queries"]["lookup"][str(cmax)]),
+                               ("new text", lambda k: r["peers"][k]["fresh_many"]["lookup"])):
+                lines.append(f"| {label} | " + " | ".join(
+                    f"{_num(get(k).get('server_cpu_us'), '{:.0f}')} / {_num(get(k).get('client_cpu_us'), '{:.0f}')}"
+                    for k in cpu) + " |")
+            lines.append("")
     # result sizes: the same data must give the same answers
     lines += ["Rows (triples for DESCRIBE) per query, from each peer's first answer:", "",
               "| query | " + " | ".join(live) + " |", "|---|" + "---|" * len(live)]

@@ -75,13 +75,30 @@ def machine() -> dict[str, str]:
 
 
 def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: list[int], seconds: float,
-                     max_requests: int) -> dict:
-    """Per query and concurrency: median, p95, throughput; then the whole mix in rotation at each concurrency."""
+                     max_requests: int, cpu_seconds=None) -> dict:
+    """Per query and concurrency: median, p95, throughput; then the whole mix in rotation at each concurrency.
+    ``cpu_seconds()``: the CPU time the server's processes have used so far (user + system), if known: the
+    small queries at the highest concurrency also report it per request, the benchmark's client apart."""
     res: dict = {"rows": load.check(endpoint, queries), "queries": {}, "mix": {}}
+    cmax = max(clients)
+
+    def measured(qs, c, budget_requests, budget_seconds, fresh=False) -> dict:
+        before = cpu_seconds() if cpu_seconds else None
+        client_before = time.process_time()
+        st = load.run(endpoint, qs, c, budget_requests, budget_seconds, fresh=fresh)
+        out = st.as_dict()
+        if before is not None and st.n:
+            out["server_cpu_us"] = (cpu_seconds() - before) / st.n * 1e6
+            out["client_cpu_us"] = (time.process_time() - client_before) / st.n * 1e6
+        return out
+
     for c in clients:
         for q in queries:
             if isinstance(res["rows"].get(q.name), str):
                 continue  # the query failed in the check: reported there
+            if c == cmax and q.name in SMALL:
+                res["queries"].setdefault(q.name, {})[str(c)] = measured([q], c, max_requests, seconds)
+                continue
             st = load.run(endpoint, [q], c, max_requests, seconds)
             res["queries"].setdefault(q.name, {})[str(c)] = st.as_dict()
         st = load.run(endpoint, queries, c, max_requests * len(queries), seconds * 2)
@@ -94,8 +111,7 @@ def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: li
     res["fresh_many"] = {}  # the small queries at the highest concurrency, a new text on every request
     for q in queries:
         if q.name in SMALL and not isinstance(res["rows"].get(q.name), str):
-            res["fresh_many"][q.name] = load.run(endpoint, [q], max(clients), max_requests, seconds,
-                                                 fresh=True).as_dict()
+            res["fresh_many"][q.name] = measured([q], cmax, max_requests, seconds, fresh=True)
     return res
 
 
@@ -207,7 +223,7 @@ def run_peer(name: str, data: Path, store_dir: Path, out: Path, queries, clients
         raise ValueError(f"unknown peer {name!r}; known: {', '.join(ALL_PEERS + EXTRA_PEERS)}")
     with server:
         res = measure_endpoint(name, load.HttpEndpoint(server.url), queries, clients, args.seconds,
-                               args.max_requests)
+                               args.max_requests, cpu_seconds=lambda: peers.cpu_seconds(server.proc.pid))
         if name == "ecokg":
             res["pages"] = page_latency(server.url, page_paths(man), args.seconds, args.max_requests)
     res["startup_s"] = server.startup_s

@@ -69,7 +69,7 @@ class AccessLog:
         return self._stamp
 
     def write(self, environ, status: str, sent: int, started: float, wall: float) -> None:
-        path = quote(environ.get("PATH_INFO", "").encode("latin-1"), safe="/:@!$&'()*+,;=-._~%")
+        path = quote(environ.get("PATH_INFO", "").encode("latin-1", "replace"), safe="/:@!$&'()*+,;=-._~%")
         qs = environ.get("QUERY_STRING")
         target = path + "?" + qs if qs else path
         protocol = environ.get("SERVER_PROTOCOL", "HTTP/1.1")

@@ -17,10 +17,12 @@ progress finish (up to 10 s) and ends the workers, their fork servers and query 
 from __future__ import annotations
 
 import gc
+import socket
 import sys
 from typing import Callable
 
 from ecokg import __version__
+from ecokg.errors import EcokgError, Kind
 from ecokg.settings import Settings
 
 GRACEFUL_SECONDS = 10  # how long answers in progress may take to finish at shutdown
@@ -65,6 +67,20 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
         log_level=level, log_access=False,  # ecokg's own access log (web.front.AccessLog)
         respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_SECONDS, websockets=False,
     ).serve(target_loader=in_worker)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse an address something already listens on.  granian's workers share the port (``SO_REUSEPORT``),
+    which would also let a second server share it with another one unnoticed."""
+    if not port:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (connections left in TIME_WAIT are no obstacle)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise EcokgError(f"cannot listen on {host}:{port}: {e.strerror or e}", kind=Kind.USAGE) from None
 
 
 def print_settings(settings: Settings, store_description: str, out=sys.stderr,
@@ -113,6 +129,7 @@ def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
     def factory():
         checked = check(settings)  # raises DataRefused / RdfFileError: invalid data is not served
         store = _open_with_progress(settings, open_store)
+        _check_address(settings.host, settings.port)
         print_settings(settings, store.description, shown=shown)
         if checked:
             print(f"  data       : {checked}", file=sys.stderr, flush=True)
