@@ -2,14 +2,15 @@
 
 Requests are read by granian's event loop, never by the threads that run the app: a client that sends its
 request slowly, or holds its connection open idle, costs a socket and no thread, and is closed once
-``header_timeout`` has passed without a complete request line and headers (this timer also closes idle
-kept-alive connections).  Connections are kept alive (HTTP/1.1) after every answer, streamed ones included.
+``header_timeout`` has passed without a complete request line and headers (granian's timer, which also
+closes idle kept-alive connections; for a connection that sends nothing at all, ``web.front.Reaper``).
+Connections are kept alive (HTTP/1.1) after every answer, streamed ones included.
 
 The store is opened once, in the main process, before the workers fork (``--workers`` processes, so the
 in-memory graph is shared copy-on-write).  Each worker then starts its query processes through their fork
 server before it starts its ``--threads`` request threads (``ProcessExecutor.start``), and serves the app
 behind ``web.front.Front`` (limits, the request body read with ``body_timeout``, the access log, the
-watchdog) and ``web.lean.LeanSparql`` (GET queries without Flask).  Past ``max_connections`` a worker stops
+watchdog, the reaper) and ``web.lean.LeanSparql`` (GET queries without Flask).  Past ``max_connections`` a worker stops
 accepting: new connections wait in the kernel's listen queue.  SIGTERM stops accepting, lets the answers in
 progress finish (up to 10 s) and ends the workers, their fork servers and query processes.
 """
