@@ -1,7 +1,8 @@
 """Sending the query mix to an endpoint with N concurrent clients, and summarising latencies.
 
-Each client is a thread with its own HTTP connection (reused while the server keeps it alive: gunicorn's sync
-workers close it after each response, Oxigraph, Virtuoso and uvicorn keep it).  Every run is bounded by a number
+Each client is a thread with its own HTTP connection (reused while the server keeps it alive: ecokg since it runs
+on granian, Oxigraph, Virtuoso and uvicorn keep it; gunicorn's sync workers, ecokg's server before, closed it
+after each response).  Every run is bounded by a number
 of requests and by a duration; a request in flight when the time is up is still waited for.
 """
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-PEER_ORDER = ("ecokg", "raw", "oxigraph", "virtuoso", "rdflib-endpoint")
+PEER_ORDER = ("ecokg", "ecokg-nocache", "raw", "oxigraph", "virtuoso", "rdflib-endpoint")
+SMALL = ("lookup", "entity", "describe")
 
 
 def _num(x, fmt: str = "{:.2f}") -> str:
@@ -29,6 +30,15 @@ def fresh_sum(peer: dict, queries):
 
 def mix_tp(peer: dict, c: int):
     return peer.get("mix", {}).get(str(c), {}).get("throughput")
+
+
+def small_tp(peer: dict, c: int, fresh: bool):
+    """Summed throughput of the small queries at ``c`` clients (each measured alone), repeated or new texts."""
+    if fresh:
+        vals = [peer.get("fresh_many", {}).get(q, {}).get("throughput") for q in SMALL]
+    else:
+        vals = [_q(peer, q, c, "throughput") for q in SMALL]
+    return sum(vals) / len(vals) if vals and all(isinstance(v, (int, float)) for v in vals) else None
 
 
 def div(a, b):
@@ -60,6 +70,10 @@ def ratios(r: dict) -> list[tuple[str, str, str]]:
          _num(div(sum_medians(eco, qs), sum_medians(oxi, qs))), "< 1 at 100k, 1M"),
         (f"ecokg / Oxigraph server, throughput ({cmax} clients, mix)", _num(div(mix_tp(eco, cmax), mix_tp(oxi, cmax))),
          "> 1 at 100k, 1M"),
+        (f"ecokg / Oxigraph server, throughput of the small queries (lookup, entity, describe; mean), {cmax} clients, "
+         "the same text repeated", _num(div(small_tp(eco, cmax, False), small_tp(oxi, cmax, False))), "≥ 1 at 100k, 1M"),
+        (f"the same, a new query text on every request", _num(div(small_tp(eco, cmax, True), small_tp(oxi, cmax, True))),
+         "≥ 1 at 100k, 1M"),
         (f"ecokg / Virtuoso, throughput ({cmax} clients, mix)", _num(div(mix_tp(eco, cmax), mix_tp(virt, cmax))),
          "≥ 0.5"),
         ("ecokg / Virtuoso, sum of medians (1 client)", _num(div(sum_medians(eco, qs), sum_medians(virt, qs))), ""),
@@ -114,6 +128,31 @@ def render_one(r: dict) -> str:
             lines.append(f"| {q} | " + " | ".join(cells) + " |")
         lines.append("| **sum of medians** | " + " | ".join(_num(fresh_sum(r["peers"][k], qs)) for k in fresh) + " |")
         lines.append("")
+    many = [k for k in live if r["peers"][k].get("fresh_many")]
+    if many:
+        cmax = max(r["clients"])
+        lines += [f"Small queries at {cmax} clients, throughput in requests/s: the same text on every request / "
+                  "**a new text on every request**:", "", "| query | " + " | ".join(many) + " |",
+                  "|---|" + "---|" * len(many)]
+        for q in SMALL:
+            cells = []
+            for k in many:
+                rep = r["peers"][k]["queries"].get(q, {}).get(str(cmax), {}).get("throughput")
+                new = r["peers"][k]["fresh_many"].get(q, {}).get("throughput")
+                cells.append(f"{_num(rep, '{:.0f}')} / {_num(new, '{:.0f}')}")
+            lines.append(f"| {q} | " + " | ".join(cells) + " |")
+        lines.append("")
+        cpu = [k for k in many if r["peers"][k]["fresh_many"].get("lookup", {}).get("server_cpu_us") is not None]
+        if cpu:
+            lines += [f"CPU time per request of the lookup at {cmax} clients, µs, the server's processes (all of "
+                      "them) / the benchmark's client: the same text / a new text on every request:", "",
+                      "| | " + " | ".join(cpu) + " |", "|---|" + "---|" * len(cpu)]
+            for label, get in (("same text", lambda k: r["peers"][k]["queries"]["lookup"][str(cmax)]),
+                               ("new text", lambda k: r["peers"][k]["fresh_many"]["lookup"])):
+                lines.append(f"| {label} | " + " | ".join(
+                    f"{_num(get(k).get('server_cpu_us'), '{:.0f}')} / {_num(get(k).get('client_cpu_us'), '{:.0f}')}"
+                    for k in cpu) + " |")
+            lines.append("")
     # result sizes: the same data must give the same answers
     lines += ["Rows (triples for DESCRIBE) per query, from each peer's first answer:", "",
               "| query | " + " | ".join(live) + " |", "|---|" + "---|" * len(live)]

@@ -4,6 +4,7 @@
     python -m bench run --scale 100k                      # all peers, 1/4/16 clients
     python -m bench run --scale 10k --peers ecokg,raw --clients 1 --seconds 0.5
     python -m bench report bench/out/results-*.json       # the markdown tables of bench/README.md
+    python -m bench slow-clients                          # slow and idle clients (bench/slow.py)
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from bench.queries import BenchQuery, query_mix  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 ALL_PEERS = ("ecokg", "raw", "oxigraph", "rdflib-endpoint", "virtuoso")
+# also known, run when named: ecokg without its answer cache (what the cache contributes)
+EXTRA_PEERS = ("ecokg-nocache",)
+SMALL = ("lookup", "entity", "describe")  # the small queries: their throughput at the highest concurrency, also
+# with a new query text on every request
 # rdflib-endpoint holds the graph in Python objects and evaluates in Python: at 1M triples loading alone takes
 # minutes and the label filter tens of seconds per request, so by default it runs at the small scales only.
 RDFLIB_SCALES = ("10k", "100k")
@@ -46,7 +51,7 @@ def versions() -> dict[str, str]:
     import importlib.metadata as md
 
     v = {"python": platform.python_version()}
-    for pkg in ("ecokg", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "gunicorn", "pyshacl"):
+    for pkg in ("ecokg", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "granian", "pyshacl"):
         try:
             v[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -70,13 +75,30 @@ def machine() -> dict[str, str]:
 
 
 def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: list[int], seconds: float,
-                     max_requests: int) -> dict:
-    """Per query and concurrency: median, p95, throughput; then the whole mix in rotation at each concurrency."""
+                     max_requests: int, cpu_seconds=None) -> dict:
+    """Per query and concurrency: median, p95, throughput; then the whole mix in rotation at each concurrency.
+    ``cpu_seconds()``: the CPU time the server's processes have used so far (user + system), if known: the
+    small queries at the highest concurrency also report it per request, the benchmark's client apart."""
     res: dict = {"rows": load.check(endpoint, queries), "queries": {}, "mix": {}}
+    cmax = max(clients)
+
+    def measured(qs, c, budget_requests, budget_seconds, fresh=False) -> dict:
+        before = cpu_seconds() if cpu_seconds else None
+        client_before = time.process_time()
+        st = load.run(endpoint, qs, c, budget_requests, budget_seconds, fresh=fresh)
+        out = st.as_dict()
+        if before is not None and st.n:
+            out["server_cpu_us"] = (cpu_seconds() - before) / st.n * 1e6
+            out["client_cpu_us"] = (time.process_time() - client_before) / st.n * 1e6
+        return out
+
     for c in clients:
         for q in queries:
             if isinstance(res["rows"].get(q.name), str):
                 continue  # the query failed in the check: reported there
+            if c == cmax and q.name in SMALL:
+                res["queries"].setdefault(q.name, {})[str(c)] = measured([q], c, max_requests, seconds)
+                continue
             st = load.run(endpoint, [q], c, max_requests, seconds)
             res["queries"].setdefault(q.name, {})[str(c)] = st.as_dict()
         st = load.run(endpoint, queries, c, max_requests * len(queries), seconds * 2)
@@ -86,6 +108,10 @@ def measure_endpoint(name: str, endpoint, queries: list[BenchQuery], clients: li
     for q in queries:
         if not isinstance(res["rows"].get(q.name), str):
             res["fresh"][q.name] = load.run(endpoint, [q], 1, max_requests, seconds, fresh=True).as_dict()
+    res["fresh_many"] = {}  # the small queries at the highest concurrency, a new text on every request
+    for q in queries:
+        if q.name in SMALL and not isinstance(res["rows"].get(q.name), str):
+            res["fresh_many"][q.name] = measured([q], cmax, max_requests, seconds, fresh=True)
     return res
 
 
@@ -184,6 +210,9 @@ def run_peer(name: str, data: Path, store_dir: Path, out: Path, queries, clients
         return res
     if name == "ecokg":
         server = peers.ecokg_server([data], out, workers=args.workers)
+    elif name == "ecokg-nocache":
+        server = peers.ecokg_server([data], out, workers=args.workers, extra=["--cache-size", "0"])
+        server.name = name
     elif name == "oxigraph":
         server = peers.oxigraph_server(store_dir, out)
     elif name == "rdflib-endpoint":
@@ -191,10 +220,10 @@ def run_peer(name: str, data: Path, store_dir: Path, out: Path, queries, clients
     elif name == "virtuoso":
         server = peers.Virtuoso(data, out)
     else:
-        raise ValueError(f"unknown peer {name!r}; known: {', '.join(ALL_PEERS)}")
+        raise ValueError(f"unknown peer {name!r}; known: {', '.join(ALL_PEERS + EXTRA_PEERS)}")
     with server:
         res = measure_endpoint(name, load.HttpEndpoint(server.url), queries, clients, args.seconds,
-                               args.max_requests)
+                               args.max_requests, cpu_seconds=lambda: peers.cpu_seconds(server.proc.pid))
         if name == "ecokg":
             res["pages"] = page_latency(server.url, page_paths(man), args.seconds, args.max_requests)
     res["startup_s"] = server.startup_s
@@ -280,6 +309,11 @@ def measure_build(data: Path, out: Path, scale: str, args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "slow-clients":  # bench/slow.py: slow and idle clients (its own options)
+        from bench.slow import main as slow_clients
+
+        return slow_clients(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)

@@ -62,20 +62,18 @@ def parse_reply(raw: bytes) -> RawReply:
 
 
 def raw_request(port: int, data: bytes, *, timeout: float = CLIENT_TIMEOUT, max_bytes: int = 4_000_000) -> RawReply:
-    """Send ``data`` as is to 127.0.0.1:``port`` and read the answer until the server closes.
+    """Send ``data`` as is to 127.0.0.1:``port`` and read the answer until the server closes (the requests of
+    ``build_request`` say ``Connection: close``; an incomplete one is closed by the server's header timeout).
 
     A server that stops reading (e.g. a body over the limit) may reset the connection while we still
-    send: the answer it wrote first is read all the same.
+    send: the answer it wrote first is read all the same.  The client does not half-close its side after
+    sending: the HTTP server (hyper) takes a half-close as the client leaving, as most clients mean it.
     """
     deadline = time.monotonic() + timeout
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         try:
             s.sendall(data)
         except (BrokenPipeError, ConnectionResetError):
-            pass
-        try:
-            s.shutdown(socket.SHUT_WR)
-        except OSError:
             pass
         chunks, size = [], 0
         while True:
@@ -113,14 +111,24 @@ def acceptable(reply: RawReply, method: bytes = b"GET") -> str | None:
         if reply.status in (503, 504) and any(m in reply.text for m in ("time limit", "in time", "memory limit")):
             return None
         return f"{reply.status}: {reply.text[:300]}"
-    if 400 <= reply.status < 500 and method.upper() != b"HEAD" and not reply.body.strip():
+    if 400 <= reply.status < 500 and method.upper() != b"HEAD" and not reply.body.strip() and not from_front(reply):
         return f"{reply.status} without a message"
     return None
 
 
+def from_front(reply: RawReply) -> bool:
+    """A refusal by the HTTP server itself (hyper, in granian) of a request that is not well-formed HTTP
+    (control characters in a header, bytes outside ASCII in the request line, too many or too large header
+    fields): a bare 400, 414 or 431 without a body and with the connection closed, before the app sees
+    anything (SECURITY.md).  The app's own answers carry granian's ``server`` header."""
+    return (reply.status in (400, 414, 431) and "server" not in reply.headers
+            and reply.headers.get("content-length") == "0" and reply.headers.get("connection") == "close")
+
+
 def unexpected_errors(log: str) -> list[str]:
     """Unhandled exceptions in a server log: Flask's "Exception on ..." (a 500) and every traceback but the
-    one gunicorn logs when a streaming answer is cut at the time limit (``QueryTimeout``, by design)."""
+    one granian logs when a streaming answer is cut at the time limit (``QueryTimeout``, by design: raising
+    is how a WSGI app makes the server abort a chunked answer, so that the client sees it incomplete)."""
     out = []
     lines = log.splitlines()
     for i, line in enumerate(lines):
@@ -128,7 +136,7 @@ def unexpected_errors(log: str) -> list[str]:
             out.append(line)
         if line.startswith("Traceback (most recent call last):"):
             last = next((l for l in lines[i + 1:] if l and not l[0].isspace()), "")
-            if not last.startswith("ecokg.sparql.executor.QueryTimeout"):
+            if not last.startswith(("QueryTimeout:", "ecokg.sparql.executor.QueryTimeout")):
                 out.append(last or line)
     return out
 

@@ -107,3 +107,22 @@ def test_stats_median_and_p95():
     assert st.median_ms == pytest.approx(50.5)
     assert st.p95_ms == pytest.approx(95.05)
     assert st.throughput == pytest.approx(50)
+
+
+def test_slow_clients_run(tmp_path):
+    """``python -m bench slow-clients`` at its smallest: a few held connections, a short header timeout."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = subprocess.run([sys.executable, "-m", "bench", "slow-clients", "--peers", "ecokg", "--modes", "silent,half",
+                          "--held", "4", "--hold", "3", "--header-timeout", "1", "--requests", "5",
+                          "--out", str(tmp_path)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert out.returncode == 0, out.stderr[-2000:]
+    results = json.loads((tmp_path / "slow-clients.json").read_text())
+    for mode in ("silent", "half"):
+        r = results["peers"]["ecokg"][mode]
+        assert r["held"]["closed_by_server"] == 4, r  # closed by the header timeout
+        assert r["lookup"]["ok"] and r["lookup, new text"]["ok"] and r["entity page"]["ok"]
+    assert "| ecokg | half |" in out.stdout

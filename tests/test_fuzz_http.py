@@ -18,7 +18,7 @@ import urllib.parse
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from hardening_tools import acceptable, build_request, raw_request, unexpected_errors
+from hardening_tools import acceptable, build_request, from_front, raw_request, unexpected_errors
 
 EXAMPLES = int(os.environ.get("ECOKG_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
@@ -30,7 +30,8 @@ STATUSES: dict[int | None, int] = {}
 
 @pytest.fixture(scope="module")
 def fuzz_srv(start_server):
-    return start_server("--timeout", "1", "--workers", "2", "--max-body", "200000")
+    return start_server("--timeout", "1", "--workers", "2", "--max-body", "200000", "--header-timeout", "2",
+                        "--body-timeout", "2")
 
 
 def _seeds() -> list[str]:
@@ -248,14 +249,15 @@ def test_very_long_uris(fuzz_srv):
     port = fuzz_srv.port
     long_query = "ASK { ?s ?p " + '"' + "x" * 14000 + '" }'
     r = raw_request(port, build_request(b"GET", b"/sparql?query=" + enc(long_query).encode()))
-    assert acceptable(r) is None and r.status in (200, 414), r.status  # under or over gunicorn's line limit
+    assert acceptable(r) is None and r.status in (200, 414), r.status  # under or over the 16,384-byte URI limit
     for size in (20_000, 200_000, 2_000_000):
         for target in (b"/sparql?query=" + b"a" * size, b"/id/place/" + b"a" * size, b"/search?q=" + b"%ff" * (size // 3)):
             r = raw_request(port, build_request(b"GET", target))
-            assert r.status in (400, 414), (size, target[:30], r.status, r.text[:200])
+            # ecokg's 414 with a message; past the HTTP server's ~400 KB read buffer, its own bare 414 or 431
+            assert r.status in (400, 414, 431) and (r.body or from_front(r)), (size, target[:30], r.status, r.text[:200])
     many = [(f"X-H{i}".encode(), b"v") for i in range(300)]
     r = raw_request(port, build_request(b"GET", b"/health", many))
-    assert r.status in (400, 431) and r.body
+    assert r.status in (400, 431) and (r.body or from_front(r))  # over 100 fields: the HTTP server's bare 431
     r = raw_request(port, build_request(b"GET", b"/health", [(b"X-Big", b"v" * 20000)]))
     assert r.status in (400, 431) and r.body
     assert raw_request(port, build_request(b"GET", b"/health")).status == 200
@@ -314,11 +316,13 @@ def test_request_smuggling_and_broken_framing(fuzz_srv):
         b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
         b"CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: x\r\n\r\n",
         b"GET /health\r\n\r\n",
-        b"\r\n\r\n",
     ]
     for request in cases:
         r = raw_request(port, request)
         assert r.status is not None and r.status < 500, (request, r.status, r.raw[:300])
+    # empty lines are no request at all: the connection is closed, without an answer, at the header timeout
+    r = raw_request(port, b"\r\n\r\n")
+    assert r.status is None and r.raw == b"" 
     assert raw_request(port, build_request(b"GET", b"/health")).status == 200
 
 

@@ -64,3 +64,16 @@ def test_bind_refuses_what_is_not_a_term():
     with pytest.raises(TypeError):
         bind("SELECT * WHERE { $s ?p ?o }", s=ox.BlankNode())
     assert bind('SELECT * WHERE { ?s ?p "$5" }') == 'SELECT * WHERE { ?s ?p "$5" }'  # no slot, no change
+
+
+def test_answers_that_may_vary():
+    from ecokg.rdf.sparql_text import answers_may_vary
+
+    for q in ("SELECT (NOW() AS ?t) {}", "SELECT (rand() AS ?r) {}", "SELECT (STRUUID() AS ?u) {}",
+              "SELECT (BNODE('x') AS ?b) {}", "CONSTRUCT { _:b <urn:p> 1 } WHERE {}",
+              "CONSTRUCT { [ <urn:p> 1 ] <urn:q> 2 } WHERE {}", "SELECT (\\u0052AND() AS ?r) {}",
+              "SELECT * { ?s ?p \"\\U0000005F:x\" }", "ASK { \\U7FFFFFFF }"):
+        assert answers_may_vary(q), q
+    for q in ("ASK {}", "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 3",
+              "DESCRIBE <https://w3id.org/ecokg/id/place/kaizhou-district>"):
+        assert not answers_may_vary(q), q

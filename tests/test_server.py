@@ -73,3 +73,16 @@ def test_loading_reports_the_bytes_it_reads(tmp_path):
         load_file(without, path)
         assert sum(seen) == path.stat().st_size and len(seen) >= 1
         assert set(with_bar) == set(without) and len(with_bar) > 0
+
+
+def test_a_port_in_use_is_refused():
+    """granian's workers share their port (SO_REUSEPORT): a second server must not join a port in use."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # as another granian would hold it
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        out = run_ecokg("serve", "--port", str(s.getsockname()[1]), "--workers", "1", "--validate", "never")
+    assert out.returncode == 2 and "cannot listen on 127.0.0.1:" in out.stderr and "in use" in out.stderr

@@ -112,3 +112,38 @@ def test_both_executors_give_the_same_answers_and_errors(small_store, make):
         assert r.read_all() == b'{"head":{},"boolean":true}'
     finally:
         executor.close()
+
+
+def test_the_pool_forks_from_its_fork_server_and_survives_losing_it(small_store):
+    """Query processes are children of the fork server (not of this threaded process) and hold none of its
+    descriptors; a fork server killed from outside is replaced (the query in flight fails, the next runs)."""
+    import os
+    import signal
+    import time
+
+    from ecokg.store.base import StoreError
+
+    ex = ProcessExecutor(small_store.query_process_opener(), 5, size=2)
+    try:
+        ex.start()
+        pids = [slot.pid for slot in ex._slots]
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as f:
+                assert int(f.read().rsplit(")", 1)[1].split()[1]) == ex._forks.pid  # its parent
+            deadline = time.monotonic() + 5
+            while True:  # (just after the fork it still holds the fork server's ends, which it closes first)
+                fds = os.listdir(f"/proc/{pid}/fd")
+                sockets = [fd for fd in fds if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")]
+                if len(sockets) == 1 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert len(sockets) == 1  # its own connection only
+        os.kill(ex._forks.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        try:
+            ex.run(Job("ASK {}", "json", None))
+        except StoreError:
+            pass  # the query process died with its fork server
+        assert ex.run(Job("ASK {}", "json", None)).read_all() == b'{"head":{},"boolean":true}'
+    finally:
+        ex.close()

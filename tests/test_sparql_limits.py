@@ -31,6 +31,14 @@ def slow_srv(start_server, big_file):
     return start_server("--data", str(big_file), "--timeout", "1.5", "--workers", "2")
 
 
+def _comm(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def query_processes(server_pid: int) -> dict[int, int]:
     """pid -> CPU ticks used, of the server's query processes."""
     found = {}
@@ -153,7 +161,12 @@ def test_abandoned_stream_stops_its_query(start_server, big_file):
     while len(got) < 300_000:
         got += sock.recv(65536)
     assert b"200 OK" in got.split(b"\r\n", 1)[0] and b"chunked" in got.lower()
-    busy = set(query_processes(srv.proc.pid))
+    before = query_processes(srv.proc.pid)
+    until = time.monotonic() + 0.3
+    while time.monotonic() < until:  # reading on, so that the query process writing the answer keeps working
+        sock.recv(65536)
+    after = query_processes(srv.proc.pid)
+    busy = {pid for pid, ticks in after.items() if ticks > before.get(pid, ticks)}  # the one writing the answer
     assert busy
     sock.close()  # the client goes away mid-stream
     deadline = time.monotonic() + 20
@@ -164,11 +177,13 @@ def test_abandoned_stream_stops_its_query(start_server, big_file):
 
 
 def test_stopping_the_server_ends_its_query_processes(start_server, big_file):
-    srv = start_server("--data", str(big_file), "--workers", "2")
+    srv = start_server("--data", str(big_file), "--workers", "2", "--threads", "3")
     assert get(srv.url, "ASK { ?s ?p ?o }").status == 200
     assert get(srv.url, "ASK { ?s ?p ?o }").status == 200
     children = set(query_processes(srv.proc.pid))
-    assert children
+    forks = [pid for pid in process_tree(srv.proc.pid)[1:] if _comm(pid) == "ecokg-forks"]
+    assert len(forks) == 2 and len(children) == 2 * 3  # --workers, each with --threads query processes
+    children |= set(forks)
     srv.stop()
     deadline = time.monotonic() + 10
     while any(os.path.exists(f"/proc/{pid}") for pid in children) and time.monotonic() < deadline:

@@ -258,3 +258,14 @@ def test_query_page_for_browsers(srv):
     for asset in ("yasgui.min.js", "yasgui.min.css"):
         a = request(srv.url, "GET", f"/static/vendor/yasgui/{asset}")
         assert a.status == 200 and len(a.body) > 10_000, asset
+
+
+def test_form_post_without_query_is_400(server):
+    """Only a GET without a query has an answer of its own (the query page, the service description)."""
+    for accept in (None, "text/turtle", "text/html"):
+        r = post_form(server.url, {}, accept)
+        assert r.status == 400 and "no `query` parameter" in r.text, (accept, r.status, r.text)
+        r = post_form(server.url, {"default-graph-uri": "http://example.org/g"}, accept)
+        assert r.status == 400 and "no `query` parameter" in r.text
+    assert get(server.url, accept="text/turtle").status == 200  # GET without a query: the service description
+    assert get(server.url, accept="text/html").status == 200  # ... and the query page

@@ -25,6 +25,9 @@ def test_protocol_parsing():
         (dict(method="POST", url_params=[], content_type="application/sparql-query", charset="ISO-8859-1",
               body=b"ASK {}"), 415),
         (dict(method="POST", url_params=[], content_type="application/sparql-query", body=b"ASK { \"\xe9\" }"), 400),
+        (dict(method="POST", url_params=[], content_type="application/x-www-form-urlencoded", form_params=[]), 400),
+        (dict(method="POST", url_params=[("format", "json")], content_type="application/x-www-form-urlencoded",
+              form_params=[("default-graph-uri", "http://g/1")]), 400),
     ]
     for kwargs, status in cases:
         with pytest.raises(ProtocolError) as e:

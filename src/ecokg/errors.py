@@ -22,6 +22,7 @@ class Kind(Enum):
     ENGINE_FAILED = "engine failed"  # the engine failed on a query it accepted
     STORE_UNAVAILABLE = "store unavailable"  # the store (a remote engine, the query process) cannot answer
     QUERY_STOPPED = "query stopped"  # past the time or memory limit
+    BUSY = "busy"  # every query process stayed busy for the whole time limit
     STORE_TIMEOUT = "store timeout"  # a remote engine did not answer in time
     BAD_FILE = "bad file"  # a file that cannot be read (not RDF, a malformed table row, broken shapes)
     INVALID_DATA = "invalid data"  # data that breaks the shapes
@@ -40,15 +41,17 @@ HTTP_STATUS: dict[Kind, int] = {
     Kind.ENGINE_FAILED: 500,
     Kind.STORE_UNAVAILABLE: 502,
     Kind.QUERY_STOPPED: 503,
+    Kind.BUSY: 503,
     Kind.STORE_TIMEOUT: 504,
 }
 
 REASONS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           406: "Not Acceptable", 413: "Payload Too Large", 415: "Unsupported Media Type",
+           406: "Not Acceptable", 408: "Request Timeout", 413: "Payload Too Large", 414: "URI Too Long",
+           415: "Unsupported Media Type",
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 # answers worth retrying later say when (seconds)
-RETRY_AFTER: dict[Kind, int] = {Kind.STORE_UNAVAILABLE: 10, Kind.QUERY_STOPPED: 10}
+RETRY_AFTER: dict[Kind, int] = {Kind.STORE_UNAVAILABLE: 10, Kind.QUERY_STOPPED: 10, Kind.BUSY: 2}
 
 EXIT_STATUS: dict[Kind, int] = {
     Kind.BAD_QUERY: 1,
@@ -56,6 +59,7 @@ EXIT_STATUS: dict[Kind, int] = {
     Kind.ENGINE_FAILED: 1,
     Kind.STORE_UNAVAILABLE: 1,
     Kind.QUERY_STOPPED: 1,
+    Kind.BUSY: 1,
     Kind.STORE_TIMEOUT: 1,
     Kind.INVALID_DATA: 1,
     Kind.LOAD_FAILED: 1,

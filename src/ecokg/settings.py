@@ -79,6 +79,24 @@ class Settings:
     host: str = setting("127.0.0.1", "Address `serve` listens on.")
     port: int = setting(8080, "Port `serve` listens on.", int)
     workers: int = setting(2, "Number of server worker processes.", int)
+    threads: int = setting(
+        4, "Request threads per worker process; each has a query process of its own, so at most workers × "
+        "threads queries run at once (a request that finds every query process of its worker busy for the whole "
+        "`--timeout` gets 503).", int)
+    header_timeout: float = setting(
+        10.0, "Seconds a client has to send a request's line and headers, counted from the connection's start or "
+        "the end of the previous answer: it also closes idle kept-alive connections. Past it the connection is "
+        "closed without an answer.", float)
+    body_timeout: float = setting(
+        10.0, "Seconds a client has to send a request's body once its headers are in; past it the answer is 408 "
+        "and the connection is closed.", float)
+    max_connections: int = setting(
+        512, "Connections the server holds open at once (shared equally by the workers); past it new connections "
+        "wait in the kernel's listen queue until one closes (see SECURITY.md).", int)
+    cache_size: int = setting(
+        64, "Memory for kept answers of SPARQL queries, in MiB per worker process: small answers of queries that "
+        "give the same answer each time are kept while the embedded store is served (the store cannot change) and "
+        "sent again without running the query. 0: no cache.", int)
     timeout: float = setting(
         10.0, "Query time limit in seconds; a query past it is stopped and answered 503.", float)
     max_body: int = setting(1_000_000, "Largest request body accepted, in bytes (larger gets 413).", int)
@@ -111,8 +129,9 @@ class Settings:
         60.0, "Seconds that labels and whole-graph summaries fetched from a remote store (`--store`) are kept "
         "before they are asked for again (the embedded store's are kept while it is served).", float)
     watchdog: float | None = setting(
-        None, "Seconds a server worker may stay unresponsive before it is restarted (a back-up of the query "
-        "time limit). Empty: the larger of 30 and 3 × timeout + 5.", _optional_float,
+        None, "Seconds a request may go unanswered (no status line sent) before its worker process is restarted "
+        "(a back-up of the query time limit, e.g. for pages). Empty: the larger of 30 and 3 × timeout + 5.",
+        _optional_float,
         shown="max(30, 3 × timeout + 5)")
     # ecokg load
     load_into: str | None = setting(

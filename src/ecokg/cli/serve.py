@@ -1,4 +1,4 @@
-"""``ecokg serve``: the SPARQL endpoint and the linked-data pages, under a production WSGI server."""
+"""``ecokg serve``: the SPARQL endpoint and the linked-data pages, under a production HTTP server (granian)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import click
 
 from ecokg.cli.common import reporting_errors, setting_options, settings_from
 
-SERVE_SETTINGS = ("host", "port", "workers", "timeout", "max_body", "max_memory", "max_rows", "data", "store_path",
-                  "store", "validate", "shacl_engine", "base_uri", "dist", "log_level", "label_max_age", "watchdog")
+SERVE_SETTINGS = ("host", "port", "workers", "threads", "timeout", "max_body", "max_memory", "max_rows",
+                  "header_timeout", "body_timeout", "max_connections", "cache_size", "data", "store_path", "store",
+                  "validate", "shacl_engine", "base_uri", "dist", "log_level", "label_max_age", "watchdog")
 
 
 @click.command()

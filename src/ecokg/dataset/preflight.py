@@ -26,7 +26,7 @@ from ecokg.errors import EcokgError, Kind
 from ecokg.settings import Settings
 from ecokg.dataset.validate import Report
 
-class DataRefused(EcokgError, ValueError):  # not RuntimeError, which gunicorn swallows
+class DataRefused(EcokgError, ValueError):  # (a ValueError: start-up code that swallows RuntimeError must not hide it)
     """The data breaks the shapes; ``report`` lists every violation (focus node, rule, message, file)."""
 
     kind = Kind.INVALID_DATA

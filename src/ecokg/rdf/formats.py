@@ -14,6 +14,7 @@ To add a format: add a row to ``FORMATS`` and, where it belongs, its key to a vi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence, Union
 
 import pyoxigraph as ox
@@ -126,7 +127,25 @@ def negotiate(accept: MIMEAccept | str | None, offered: Sequence[Format]) -> For
     if accept is None or (isinstance(accept, str) and not accept.strip()):
         return offered[0]
     if isinstance(accept, str):
+        if len(accept) <= 512:  # the usual headers, remembered (clients send the same few again and again)
+            found = _negotiated(accept, tuple(offered))
+            if isinstance(found, str):
+                raise NotAcceptable(found, offered)
+            return found
         accept = parse_accept_header(accept, MIMEAccept)
+    return _negotiate(accept, offered)
+
+
+@lru_cache(maxsize=512)
+def _negotiated(accept: str, offered: tuple[Format, ...]) -> Format | str:
+    """The format, or the message of the refusal."""
+    try:
+        return _negotiate(parse_accept_header(accept, MIMEAccept), offered)
+    except NotAcceptable as e:
+        return str(e)
+
+
+def _negotiate(accept: MIMEAccept, offered: Sequence[Format]) -> Format:
     if not accept:
         return offered[0]
     named = {value.lower() for value, _ in accept}

@@ -44,28 +44,55 @@ class Analysis:
 # ---------------------------------------------------------------- what a query is
 
 # Words whose presence sends a query to the full parse: SERVICE, FROM (dataset clauses), and the update
-# operations.  Matched as plain substrings, case-insensitively, after the codepoint escapes are expanded, so
-# no spelling of a keyword can pass unseen.
-_FULL_PARSE_WORDS = re.compile(r"service|from|load|insert|delete|clear|drop|create|copy|move|add|with|using",
-                               re.IGNORECASE)
+# operations.  Matched as plain substrings of the case-folded text (``str.casefold``: every character that
+# folds to a letter of a keyword counts as that letter), after the codepoint escapes are expanded, so no
+# spelling of a keyword can pass unseen.
+_FULL_PARSE_WORDS = ("service", "from", "load", "insert", "delete", "clear", "drop", "create", "copy", "move",
+                     "add", "with", "using")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _expanded(text: str) -> str | None:
+    """``text`` with its ``\\u``/``\\U`` escapes expanded (until nothing changes: the grammar expands once,
+    so this sees more, not less); None for an escape that is no code point, or escapes nested too deep."""
+    if "\\" not in text:
+        return text
+    expanded = text
+    for _ in range(4):
+        try:
+            again = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), expanded)
+        except (ValueError, OverflowError):  # an escape that is no code point: let the parser say so
+            return None
+        if again == expanded:
+            return expanded
+        expanded = again
+    return None
 
 
 def needs_full_parse(text: str) -> bool:
     """True unless ``text`` (with its ``\\u``/``\\U`` escapes expanded, as the SPARQL grammar does first)
     holds none of the words that only the full parse may judge."""
-    expanded = text
-    for _ in range(4):  # expanded until nothing changes (the grammar expands once: this sees more, not less)
-        try:
-            again = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), expanded)
-        except (ValueError, OverflowError):  # an escape that is no code point: let the parser say so
-            return True
-        if again == expanded:
-            break
-        expanded = again
-    else:
+    expanded = _expanded(text)
+    if expanded is None:
         return True
-    return _FULL_PARSE_WORDS.search(expanded) is not None
+    folded = expanded.casefold()
+    return any(word in folded for word in _FULL_PARSE_WORDS)
+
+
+# Functions whose value differs from one evaluation to the next (RAND, NOW, UUID, STRUUID, BNODE); and the
+# blank nodes a CONSTRUCT template makes afresh each time (``_:b``, ``[ ]``).
+_VARYING_WORDS = ("rand", "now", "uuid", "bnode", "_:", "[")
+
+
+def answers_may_vary(text: str) -> bool:
+    """True when two evaluations of the query over the same data may give different answers: it calls RAND,
+    NOW, UUID, STRUUID or BNODE, or writes blank nodes (which a CONSTRUCT template makes afresh).  A plain
+    substring test after the escapes are expanded, so it errs towards True (``rand`` in an IRI counts too)."""
+    expanded = _expanded(text)
+    if expanded is None:
+        return True
+    folded = expanded.casefold()
+    return any(word in folded for word in _VARYING_WORDS)
 
 
 CACHED_LENGTH = 8192  # queries up to this many characters keep their analysis (bounded memory)

@@ -36,7 +36,8 @@ class ProtocolError(EcokgError):
 
 @dataclass(frozen=True)
 class Operation:
-    """What the request asks for.  ``query`` None: no query (the query page or the service description)."""
+    """What the request asks for.  ``query`` None: a GET without a query (the query page or the service
+    description)."""
 
     query: str | None
     default_graph_uris: tuple[str, ...] = ()
@@ -112,6 +113,10 @@ def parse_operation(
         raise ProtocolError(403, UPDATE_MESSAGE)
     formats = _values(params, "format")
     query = queries[0] if queries else None
+    if query is None and method == "POST":
+        # only GET without a query has an answer of its own (the query page, the service description)
+        raise ProtocolError(400, "the POST carries no `query` parameter: send the query as `query=...` in the form "
+                            "(or as the body with Content-Type application/sparql-query)")
     if query is not None and not query.strip():
         raise ProtocolError(400, "the `query` parameter is empty")
     for name in ("default-graph-uri", "named-graph-uri"):

@@ -31,7 +31,25 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.register_blueprint(blueprint)
     app.register_error_handler(StoreError, _store_error)
     app.after_request(_security_headers)
+    _install_front(app, settings)
     return app
+
+
+FRONT = "ecokg.front"
+
+
+def _install_front(app: Flask, settings: Settings) -> None:
+    """Everything that calls the app (the HTTP server, Flask's test client) goes through the same WSGI layers:
+    ``web.front.Front`` (limits, the request body, the access log) around ``web.lean.LeanSparql`` (GET queries
+    without Flask) around Flask itself."""
+    from ecokg.web.front import Front
+    from ecokg.web.lean import LeanSparql
+    from ecokg.web.sparql import EXTENSION
+
+    front = Front(LeanSparql(app.wsgi_app, app.extensions[EXTENSION]), max_body=settings.max_body,
+                  body_timeout=settings.body_timeout)
+    app.extensions[FRONT] = front
+    app.wsgi_app = front
 
 
 def _security_headers(resp):

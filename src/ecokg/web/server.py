@@ -1,50 +1,87 @@
-"""Running the app under gunicorn, a production WSGI server."""
+"""Serving the app: granian, a WSGI server whose HTTP side is Rust (hyper on tokio).
+
+Requests are read by granian's event loop, never by the threads that run the app: a client that sends its
+request slowly, or holds its connection open idle, costs a socket and no thread, and is closed once
+``header_timeout`` has passed without a complete request line and headers (granian's timer, which also
+closes idle kept-alive connections; for a connection that sends nothing at all, ``web.front.Reaper``).
+Connections are kept alive (HTTP/1.1) after every answer, streamed ones included.
+
+The store is opened once, in the main process, before the workers fork (``--workers`` processes, so the
+in-memory graph is shared copy-on-write).  Each worker then starts its query processes through their fork
+server before it starts its ``--threads`` request threads (``ProcessExecutor.start``), and serves the app
+behind ``web.front.Front`` (limits, the request body read with ``body_timeout``, the access log, the
+watchdog, the reaper) and ``web.lean.LeanSparql`` (GET queries without Flask).  Past ``max_connections`` a worker stops
+accepting: new connections wait in the kernel's listen queue.  SIGTERM stops accepting, lets the answers in
+progress finish (up to 10 s) and ends the workers, their fork servers and query processes.
+"""
 
 from __future__ import annotations
 
+import gc
+import socket
 import sys
 from typing import Callable
 
-from gunicorn.app.base import BaseApplication
-
 from ecokg import __version__
+from ecokg.errors import EcokgError, Kind
 from ecokg.settings import Settings
 
-# Apache "combined" log format plus the request time in microseconds: what
-# nginx, HAProxy and log analysers already parse.
-ACCESS_LOG_FORMAT = '%(h)s - %(u)s %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(D)s'
+GRACEFUL_SECONDS = 10  # how long answers in progress may take to finish at shutdown
+LISTEN_BACKLOG = 1024
 
 
-class EcokgServer(BaseApplication):
-    def __init__(self, app_factory: Callable[[], object], settings: Settings, hooks: dict | None = None):
-        self._factory = app_factory
-        self._settings = settings
-        self._hooks = hooks or {}
-        super().__init__()
+def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
+    """Build the app in this process (before the workers fork), then serve it with granian."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
 
-    def load_config(self) -> None:
-        s = self._settings
-        options = {
-            "bind": f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}",
-            "workers": s.workers,
-            "worker_class": "sync",
-            "preload_app": True,
-            "accesslog": "-",
-            "errorlog": "-",
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "loglevel": s.log_level,
-            # gunicorn's own watchdog only backs up the query time limit, which is enforced per query
-            "timeout": int(s.watchdog_seconds),
-            "graceful_timeout": 10,
-            "limit_request_line": 16384,
-            "proc_name": "ecokg",
-        }
-        options.update(self._hooks)
-        for key, value in options.items():
-            self.cfg.set(key, value)
+    from ecokg.web import FRONT
+    from ecokg.web.front import AccessLog, Reaper, Watchdog
+    from ecokg.web.sparql import EXTENSION
 
-    def load(self):
-        return self._factory()
+    flask_app = app_factory()
+    front = flask_app.extensions[FRONT]  # the WSGI layers in front of Flask (see web/__init__.py)
+    front.access_log = AccessLog()
+    # what is loaded now lives as long as the server: out of the garbage collector's sight, so that its
+    # collections stay short and never touch (and so copy) the pages the forked workers share
+    gc.collect()
+    gc.freeze()
+
+    def in_worker(_target):
+        """Runs in each worker process after the fork, before granian starts its threads."""
+        flask_app.extensions[EXTENSION].executor.start()
+        Watchdog(front, settings.watchdog_seconds).start()
+        Reaper(settings.port, settings.header_timeout, settings.watchdog_seconds).start()
+        return front
+
+    level = {"debug": LogLevels.debug, "info": LogLevels.info, "warning": LogLevels.warning,
+             "error": LogLevels.error, "critical": LogLevels.critical}.get(settings.log_level, LogLevels.info)
+    workers = max(1, settings.workers)
+    Server(
+        "ecokg", address=settings.host, port=settings.port, interface=Interfaces.WSGI,
+        workers=workers, blocking_threads=max(1, settings.threads),
+        backpressure=max(1, settings.max_connections // workers), backlog=LISTEN_BACKLOG,
+        http1_settings=HTTP1Settings(header_read_timeout=max(1, int(settings.header_timeout * 1000)),
+                                     keep_alive=True),
+        log_level=level, log_access=False,  # ecokg's own access log (web.front.AccessLog)
+        respawn_failed_workers=True, workers_kill_timeout=GRACEFUL_SECONDS, websockets=False,
+    ).serve(target_loader=in_worker)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse an address something already listens on.  granian's workers share the port (``SO_REUSEPORT``),
+    which would also let a second server share it with another one unnoticed."""
+    if not port:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (connections left in TIME_WAIT are no obstacle)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise EcokgError(f"cannot listen on {host}:{port}: {e.strerror or e}", kind=Kind.USAGE) from None
 
 
 def print_settings(settings: Settings, store_description: str, out=sys.stderr,
@@ -93,9 +130,10 @@ def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
     def factory():
         checked = check(settings)  # raises DataRefused / RdfFileError: invalid data is not served
         store = _open_with_progress(settings, open_store)
+        _check_address(settings.host, settings.port)
         print_settings(settings, store.description, shown=shown)
         if checked:
             print(f"  data       : {checked}", file=sys.stderr, flush=True)
         return create_app(settings, store)
 
-    EcokgServer(factory, settings).run()
+    run_granian(factory, settings)

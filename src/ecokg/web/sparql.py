@@ -1,21 +1,22 @@
 """``/sparql``: the SPARQL 1.1 Protocol endpoint, its query page and its service description.
 
 A thin adapter: the request's parts go to ``ecokg.sparql`` (protocol, classifier,
-executor, formats), whose answer becomes the response.  CORS is open, so
-browser tools on other origins can query.
+executor, formats), whose answer becomes the response (``web.answers``: the same
+status, headers and bytes as the lean path for GET queries, ``web.lean``).  CORS
+is open, so browser tools on other origins can query.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_cors import cross_origin
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ecokg.dataset.examples import PREFIXES, load_examples, prefix_block
 from ecokg.rdf.formats import BY_KEY, GRAPH_FORMATS, NotAcceptable, negotiate
 from ecokg.sparql.protocol import ALLOWED_METHODS, DIRECT_QUERY, FORM, ProtocolError, parse_operation
-from ecokg.sparql.service import TRUNCATED_HEADER, Answer, SparqlService, error_answer
+from ecokg.sparql.service import Answer, SparqlService, error_answer
 from ecokg.sparql.service_description import graph_sizes, service_description
+from ecokg.web.answers import CORS, NOSNIFF, PREFLIGHT, answer_parts
 from ecokg.web.context import ctx
 
 bp = Blueprint("sparql", __name__)
@@ -28,7 +29,9 @@ def _setup(state) -> None:
     c = state.app.extensions["ecokg"]
     state.app.extensions[EXTENSION] = SparqlService(c.store, timeout=c.settings.timeout,
                                                     max_rows=c.settings.max_rows,
-                                                    max_memory=c.settings.max_memory)
+                                                    max_memory=c.settings.max_memory,
+                                                    processes=c.settings.threads,
+                                                    cache_mib=c.settings.cache_size)
 
 
 def sparql_service() -> SparqlService:
@@ -36,20 +39,15 @@ def sparql_service() -> SparqlService:
 
 
 def _respond(answer: Answer) -> Response:
-    resp = Response(answer.body, status=answer.status, content_type=answer.content_type)
-    for k, v in answer.headers.items():
-        resp.headers[k] = v
-    resp.vary.add("Accept")
-    return resp
+    status, headers, body = answer_parts(answer)
+    return Response(body, status=status, headers=headers)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
           provide_automatic_options=False)
-@cross_origin(origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], allow_headers=["Content-Type", "Accept"],
-              expose_headers=[TRUNCATED_HEADER, "Content-Type"], max_age=86400, automatic_options=False)
 def sparql():
-    if request.method == "OPTIONS":
-        return Response(status=204, headers={"Allow": ", ".join(ALLOWED_METHODS)})
+    if request.method == "OPTIONS":  # CORS preflight
+        return Response(status=204, headers=[("Allow", ", ".join(ALLOWED_METHODS)), *CORS, *PREFLIGHT, NOSNIFF])
     try:
         direct = request.mimetype == DIRECT_QUERY
         form = request.mimetype == FORM
@@ -73,7 +71,10 @@ def sparql():
                                           f"{ctx().settings.max_body} bytes"))
     if op.query is None:
         return _no_query()
-    return _respond(sparql_service().answer(op, request.accept_mimetypes, base_iri=request.base_url))
+    tagged = request.method in ("GET", "HEAD")
+    # the Accept header as text: negotiated as the lean path does (and remembered, web.lean)
+    return _respond(sparql_service().answer(op, request.headers.get("Accept"), base_iri=request.base_url,
+                                            tagged=tagged, if_none_match=request.headers.get("If-None-Match")))
 
 
 def _no_query() -> Response:
@@ -108,6 +109,4 @@ def _query_page() -> Response:
         "examples": examples,
     }
     html = render_template("sparql.html", config=config, examples=examples)
-    resp = Response(html, content_type="text/html; charset=utf-8")
-    resp.vary.add("Accept")
-    return resp
+    return Response(html, headers=[("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept"), *CORS])
