@@ -10,9 +10,13 @@ holding several values separated by ";"); this module is the glue around it:
   time, so that every subject is mapped back to the file and line of the rows that describe it
   (``TableRead.rows``: what ``ecokg validate`` names for a violation on a node made from a row);
 * it refuses, with ``RdfFileError`` naming file and line, what tinyrml would silently get wrong: a column
-  the mapping uses that the header lacks, a row with too many or too few cells, a row whose subject key
-  is empty (tinyrml would make a blank node), and a duplicate key (two rows of one table making the same
-  subject in the same triples map);
+  the mapping uses that the header lacks, a row with too many or too few cells, a row that makes no subject
+  at all (its key is empty in every triples map that reads its file: tinyrml would make a blank node), and a
+  duplicate key (two rows of one table making the same subject in the same triples map);
+* a row whose key is empty in one triples map but not in another of the same file makes triples only in
+  the other (R2RML: a NULL subject makes no triples).  A table can so describe entities of two kinds, one
+  per row: the national lists make a designation of a row with a ``designation`` key and a claim of a row
+  with a ``claim`` key;
 * everything else about a row (datatypes, codes, years, parents that exist) is checked by the SHACL shapes,
   like any other triple, with the row's file and line in the report.
 
@@ -36,7 +40,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 MAPPING_SUFFIX = ".rml.ttl"
-_GLUE_VERSION = "1"  # bump when this module changes what it produces
+_GLUE_VERSION = "2"  # bump when this module changes what it produces
 _RR = "http://www.w3.org/ns/r2rml#"
 _RML = "http://semweb.mmlab.be/ns/rml#"
 _QL_CSV = "http://semweb.mmlab.be/ns/ql#CSV"
@@ -243,6 +247,8 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
     quads: list[ox.Quad] = []
     seen: set[ox.Quad] = set()
     rows: dict[str, list[tuple[Path, int]]] = {}
+    made: dict[Path, set[int]] = {}  # CSV -> lines that made a subject in some triples map
+    lines: dict[Path, list[int]] = {}  # CSV -> every row's line
     for m in plan:
         try:
             mapper = tinyrml.Mapper(g, triples_map_uri=m.node, allow_expressions=False)
@@ -250,14 +256,19 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
             raise _error(str(path), f"triples map {m.node}: {e}") from e
         current: dict = {}
         keys: dict[str, int] = {}
+        done = made.setdefault(m.csv, set())
+        every = lines.setdefault(m.csv, [])
+        first_map = not every
 
         def feed():
             for line, row in _rows(m.csv, m.columns):
+                if first_map:
+                    every.append(line)
                 if any(not row.get(f) for f in m.subject_fields):
-                    raise _error(f"{m.csv}:{line}", f"empty key: {', '.join(sorted(m.subject_fields))} "
-                                                    "must not be empty")
+                    continue  # no subject in this triples map (another one of the file may make the row)
                 current["line"] = line
                 current["subject"] = None
+                done.add(line)
                 yield row
 
         try:
@@ -281,6 +292,12 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
             raise
         except (ValueError, KeyError) as e:  # tinyrml's own complaints about a row
             raise _error(f"{m.csv}:{current.get('line', '?')}", f"the mapping cannot make this row: {e!r}") from e
+    for csv_path, every in lines.items():
+        orphan = [line for line in every if line not in made[csv_path]]
+        if orphan:
+            keys_used = sorted({f for m in plan if m.csv == csv_path for f in m.subject_fields})
+            raise _error(f"{csv_path}:{orphan[0]}", f"empty key: {' or '.join(keys_used)} must not be empty "
+                                                    "(the row makes no subject)")
     read_ = TableRead(tuple(quads), {s: tuple(w) for s, w in rows.items()})
     _to_cache(key, path, read_)
     return read_
