@@ -23,4 +23,6 @@ def build(out: str | None, **params) -> None:
     settings = settings_from(**params)
     result = run_build(out or settings.dist, paths=settings.data or None, base_uri=settings.base_uri,
                        progress=True, shacl_engine=settings.shacl_engine)
+    for note in result.notes:
+        click.echo(note)
     click.echo(result.summary())

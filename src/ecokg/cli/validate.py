@@ -42,6 +42,8 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
                           on_progress=step if progress else None)
     if progress:
         step(f"done ({report.engine} engine)")
+    for note in report.notes:  # e.g. the holder names of the national lists left unresolved
+        click.echo(note)
     if report.conforms:
         click.echo(report.summary())
         return

@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -82,6 +82,7 @@ class BuildResult:
     entities: int
     graphs: int
     seconds: float
+    notes: list[str] = field(default_factory=list)  # from validation: e.g. the holder names left unresolved
 
     def summary(self) -> str:
         return (f"built {self.out}: {self.triples} triples, {self.entities} entities, {self.graphs} named graphs, "
@@ -293,6 +294,7 @@ def build(
                     report = validate(data_paths, engine=shacl_engine, base_uri=base_uri)
                     if not report.conforms:
                         raise BuildRefused(report)
+                    state["notes"] = report.notes
                 elif step in ("read", "graphs"):
                     _step(step, state, None, all_paths, onto_set, base_uri)
                 elif step == "swap":
@@ -309,7 +311,7 @@ def build(
         raise
     return BuildResult(
         out=out, files=state["files"], triples=len(state["triples"]), entities=state["entities"],
-        graphs=state["graphs"], seconds=time.monotonic() - started,
+        graphs=state["graphs"], seconds=time.monotonic() - started, notes=state.get("notes", []),
     )
 
 

@@ -35,6 +35,7 @@ from ecokg.rdf import tables
 from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI, SHACL_ENGINES
 from ecokg.dataset.shacl.shapes import to_rdflib
+from ecokg.dataset.national import check_mappings
 
 
 _PREFIXES = {**prefixes(), "ecosh": "https://w3id.org/ecokg/shapes#", "sh": SH_NS}
@@ -92,6 +93,7 @@ class Report:
     entities: int
     violations: list[Violation] = field(default_factory=list)
     engine: str = "native"  # which SHACL engine ran: "native" (ecokg.dataset.shacl) or "pyshacl"
+    notes: list[str] = field(default_factory=list)  # what is worth saying although valid (unresolved holder names)
 
     @property
     def conforms(self) -> bool:
@@ -289,6 +291,11 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
         (violations, triples), used = _native_violations(loaded, shapes, on_progress), "native"
     else:
         (violations, triples), used = _pyshacl_violations(loaded, shapes_paths), "pyshacl"
+    notes: list[str] = []
+    national = check_mappings([*onto, *paths])  # the holder rows of the national lists' tables
+    if national is not None:
+        violations.extend(_table_violations(national))
+        notes.append(national.summary())
     violations.sort(key=lambda v: (v.files, v.focus, v.rule, v.path, v.component, v.value or "", v.message))
     # the ontology files were added by us: report them only when the user named them
     files = [f for f in loaded.files if f not in {_display(p) for p in onto}]
@@ -298,4 +305,19 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
         entities=_entities(loaded.subject_files, base_uri),
         violations=violations,
         engine=used,
+        notes=notes,
     )
+
+
+def _table_violations(check) -> list[Violation]:
+    """The problems of the national lists' table check as violations naming the CSV file and line."""
+    return [Violation(
+        focus=short(rdflib.URIRef(p.subject)) if p.subject else "-",
+        path="eco:holder",
+        rule=f"tables:{p.rule}",
+        component="ecokg.dataset.national",
+        message=p.message,
+        severity="Violation",
+        value=None,
+        files=(f"{_display(p.file)}:{p.line}",),
+    ) for p in check.problems]

@@ -186,6 +186,17 @@ def _key(path: Path, plan: list[_Map]) -> str:
 
 # ---- reading rows ----------------------------------------------------------------------------------------
 
+def read_rows(csv_path: str | Path, columns: frozenset[str] = frozenset()):
+    """(line, row dict) for each row of a table (cells stripped), as the mapping reads them; ``RdfFileError`` naming
+    file and line for what is not a table (or lacks one of ``columns``)."""
+    return _rows(Path(csv_path).resolve(), frozenset(columns))
+
+
+def csv_files(path: str | Path) -> list[Path]:
+    """The CSV files a table mapping reads."""
+    return sorted({m.csv for m in _plan(Path(path).resolve())})
+
+
 def _rows(csv_path: Path, columns: frozenset[str]):
     """(line, row dict) for each row; the header must hold every column the mapping uses."""
     try:
