@@ -87,6 +87,8 @@ def test_there_are_examples_for_each_research_question():
         "indicator-values", "places-by-district", "competing-claims", "chongqing-national-timeline",
         "chongqing-share-of-national-batches", "titled-areas-by-district", "batch-unknown", "national-batches",
         "division-now", "division-code-in-year", "divisions-as-of-year", "designations-by-province",
+        "completeness-per-batch", "batch-holders-by-province", "provinces-ranked",
+        "first-designation-year-per-county",
     }
 
 
@@ -112,9 +114,13 @@ def test_example_returns_rows_over_http(server, name):
 # --- the answers ---------------------------------------------------------------------------------------------
 
 def test_both_national_titles_are_held_by_yubei_beibei_and_wulong(answers):
-    """S02: six zones (Bishan, Yubei, Beibei, Qianjiang, Wulong, Chengkou) and six bases (Wulong, Yubei, Beibei, ...)."""
-    assert {r["place"] for r in answers("both-national-titles")} == {
-        place("yubei-district"), place("beibei-district"), place("wulong-district")}
+    """S02: six zones (Bishan, Yubei, Beibei, Qianjiang, Wulong, Chengkou) and six bases (Wulong, Yubei, Beibei, ...);
+    in Chongqing, the three hold both.  The national lists add holders elsewhere (e.g. 安吉县: zone batch 2, base
+    batch 1)."""
+    rows = answers("both-national-titles")
+    in_cq = {r["place"] for r in rows if r["place"].startswith(f"{ID}division/50")}
+    assert in_cq == {place("yubei-district"), place("beibei-district"), place("wulong-district")}
+    assert f"{ID}division/330523" in {r["place"] for r in rows}  # Anji County
 
 
 NATIONAL = {f"{ID}scheme/national-demonstration-zone", f"{ID}scheme/national-two-mountains-base"}
@@ -124,9 +130,10 @@ def test_batch_unknown_lists_what_the_pack_could_not_date(answers, shared_dir):
     rows = answers("batch-unknown")
     national = {(r["holder"].rsplit("/", 1)[-1], r["scheme"].rsplit("/", 1)[-1]) for r in rows if r["scheme"] in NATIONAL}
     # README "Chongqing members with batch not found": Yubei (zone and base), Qianjiang (zone), Wulong (zone),
-    # Guangyang Island (base); Wulong's base (batch 1 or 2, unconfirmed).
+    # Guangyang Island (base); Wulong's base (batch 1 or 2, unconfirmed).  Yubei's zone has since been found on the
+    # reprinted final list of batch 3 (national pack, N35): it is dated now.
     assert national == {(local(holder), scheme) for holder, scheme in {
-        ("yubei-district", "national-demonstration-zone"), ("yubei-district", "national-two-mountains-base"),
+        ("yubei-district", "national-two-mountains-base"),
         ("qianjiang-district", "national-demonstration-zone"), ("wulong-district", "national-demonstration-zone"),
         ("wulong-district", "national-two-mountains-base"), ("guangyang-island", "national-two-mountains-base"),
     }}
@@ -176,8 +183,8 @@ def test_timeline_orders_chongqing_national_titles_with_unknown_batches_last(ans
     two = [r for r in rows if r["scheme"] in NATIONAL]
     dated = [(r["year"], r["holderEn"]) for r in two if r["batch"]]
     assert [year for year, _ in dated] == sorted(year for year, _ in dated)
-    assert sorted(dated) == [("2017", "Bishan District"), ("2019", "Beibei District"), ("2021", "Beibei District"),
-                             ("2022", "Chengkou County"), ("2022", "Wushan County"),
+    assert sorted(dated) == [("2017", "Bishan District"), ("2019", "Beibei District"), ("2019", "Yubei District"),
+                             ("2021", "Beibei District"), ("2022", "Chengkou County"), ("2022", "Wushan County"),
                              ("2023", "Three Gorges Orange Township Pastoral Complex")]
     first_unknown = next(i for i, r in enumerate(rows) if r["batch"] is None)
     assert all(r["batch"] is None for r in rows[first_unknown:])
@@ -185,7 +192,7 @@ def test_timeline_orders_chongqing_national_titles_with_unknown_batches_last(ans
     assert beibei_base["batchSources"] == "S38 (low)"
     chengkou = next(r for r in two if r["batch"] == f"{ID}batch/national-demonstration-zone-6")
     assert chengkou["batchSources"] == "S07 (high)"
-    assert len([r for r in two if r["batch"] is None]) == 6
+    assert len([r for r in two if r["batch"] is None]) == 5  # Yubei's zone is of batch 3 (national pack, N35)
 
 
 NATIONAL_BATCH_SIZES = {  # pack fact -> batch it sizes (values are read from facts.csv)
@@ -205,13 +212,15 @@ def test_chongqing_share_of_each_national_batch(answers, facts):
         assert rows[batch]["stated"] == first_int(facts[fid]["object"]), fid
     zones8, bases8 = (int(n) for n in re.findall(r"\d+", facts["F174"]["object"])[:2])
     assert (rows["national-demonstration-zone-8"]["stated"], rows["national-two-mountains-base-8"]["stated"]) == (zones8, bases8)
-    # derived sizes (batch 4: 262 - 175, 87 - 52; base batch 1: 13) are not stated counts
-    for batch in ("national-demonstration-zone-4", "national-two-mountains-base-4", "national-two-mountains-base-1"):
-        assert rows[batch]["stated"] is None and rows[batch]["sharePercent"] is None
+    # sizes the Chongqing pack only derived (batch 4: 262 - 175, 87 - 52; base batch 1: 13) are stated by sources
+    # of the national pack (NX04 for batch 4, N55 for its bases, N74 for base batch 1)
+    for batch, size, source in (("national-demonstration-zone-4", 87, "NX04"), ("national-two-mountains-base-4", 35, "N55"),
+                                ("national-two-mountains-base-1", 13, "N74")):
+        assert rows[batch]["stated"] == size and source in rows[batch]["statedBy"], batch
     assert rows["national-demonstration-zone-1"]["chongqing"] == 1  # Bishan, Chongqing's only one (S21)
     assert rows["national-demonstration-zone-1"]["sharePercent"] == Decimal("2.2")  # 1 of 46
     assert rows["national-demonstration-zone-6"]["chongqing"] == 1  # Chengkou, the only one (S07)
-    assert sum(r["chongqing"] for r in rows.values()) == 6  # 12 national titles, 6 with a known batch
+    assert sum(r["chongqing"] for r in rows.values()) == 7  # 12 national titles, 7 with a known batch (Yubei's zone: N35)
 
 
 def test_national_batches_show_dates_sizes_and_competing_dates(answers, facts):
@@ -224,7 +233,8 @@ def test_national_batches_show_dates_sizes_and_competing_dates(answers, facts):
     assert rows[("national-demonstration-zone", 3)]["announced"] == facts["F065"]["date"]
     assert rows[("national-demonstration-zone", 7)]["announced"] == facts["F084"]["date"]
     assert rows[("national-demonstration-zone", 4)]["announced"] == facts["F071"]["date"]
-    assert rows[("national-demonstration-zone", 4)]["statedSizes"] is None  # 87 is derived, not stated
+    # 87 was derived in the Chongqing pack; the national pack's NX04 (an MEE column, reposted) states it
+    assert rows[("national-demonstration-zone", 4)]["statedSizes"] == "87 (NX04, low)"
     assert "(S20, low)" in rows[("national-two-mountains-base", 2)]["statedSizes"]
     assert rows[("national-two-mountains-base", 2)]["batchConfidence"].endswith("LowConfidence")
 
@@ -243,8 +253,8 @@ def test_stated_counts_against_the_graph(answers):
     assert row("s04-chongqing-two-mountains-bases-2024", "S04")["enumerated"] == 10
     assert row("s04-chongqing-two-mountains-bases-2024", "S04")["difference"] == 14
     assert row("s06-chongqing-two-mountains-bases", "S06")["difference"] == -1
-    # a batch size counts only the batch's members; national batch 3 has one Chongqing member (Beibei)
-    assert row("s13-national-demonstration-zone-3-size", "S13")["enumerated"] == 1
+    # a batch size counts only the batch's members: of national batch 3 the graph records 75 (N35's final list)
+    assert row("s13-national-demonstration-zone-3-size", "S13")["enumerated"] == 75
     assert row("s13-national-demonstration-zone-3-size", "S13")["stated"] == 84
     # every stated count appears, once per source
     assert all(r["stated"] is not None for r in rows.values())
@@ -255,7 +265,7 @@ def test_competing_claims_surface_the_pack_conflicts(answers):
     assert frozenset({"24", "321"}) in pairs  # towns: seed vs CNS / Chongqing Daily
     assert frozenset({"9", "24"}) in pairs  # municipal bases: S06 vs S04
     assert frozenset({"2022-11-18", "2022-11-19"}) in pairs  # national batch 6: S07 vs S09
-    assert frozenset({"2023", "2024"}) in pairs  # the 2024 cohort labelled "2023" by S04
+    assert frozenset({"2023年", "2024"}) in pairs  # the 2024 cohort labelled "2023年" by S04 (its eco:cohortLabel)
     dates = pairs[frozenset({"2022-11-18", "2022-11-19"})]
     assert {dates["sourcesA"], dates["sourcesB"]} == {"S07", "S09"}
     bases = pairs[frozenset({"9", "24"})]
@@ -373,3 +383,37 @@ def test_virtuoso_gives_the_same_rows(virtuoso_with_data, bundled_store, name):
             cells.append(_normal(cell))
         ours[tuple(cells)] += 1
     assert theirs == ours
+
+
+# --- the national lists (issue #14) ---------------------------------------------------------------------------
+
+def test_completeness_per_batch_gives_stated_recorded_difference(answers):
+    rows = {r["batch"].rsplit("/", 1)[-1]: r for r in answers("completeness-per-batch")}
+    b3 = rows["national-demonstration-zone-3"]
+    assert (b3["stated"], b3["recorded"], b3["difference"]) == (84, 75, 9)  # the 85 of the proposed list is not it
+    for batch, r in rows.items():
+        if batch.startswith("national-") and r["stated"] is not None:
+            assert 0 <= r["recorded"] <= r["stated"], batch
+
+
+def test_holders_of_one_batch_by_province(answers):
+    rows = answers("batch-holders-by-province")
+    assert len(rows) == 75 and {r["batchStated"] for r in rows} == {84} and {r["batchRecorded"] for r in rows} == {75}
+    assert {r["year"] for r in rows} == {"2019"}
+    wanli = next(r for r in rows if r["holder"] == f"{ID}division/360105")  # 湾里区, abolished in 2019
+    assert wanli["provinceZh"] == "江西省" and wanli["published"] == "南昌市湾里区"
+
+
+def test_provinces_ranked_carry_the_completeness_caveat(answers):
+    rows = answers("provinces-ranked")
+    titles = [r["titles"] for r in rows]
+    assert titles == sorted(titles, reverse=True)
+    assert all(re.fullmatch(r"\d+ of 1008 national titles recorded", r["recordedOfStated"]) for r in rows)
+
+
+def test_first_designation_year_per_county(answers):
+    rows = {r["county"].rsplit("/", 1)[-1]: r for r in answers("first-designation-year-per-county")}
+    assert rows["330523"]["firstYear"] == "2017"  # Anji: Two Mountains base, batch 1
+    assert rows["500109"]["firstYear"] == "2019"  # Beibei: demonstration zone, batch 3
+    assert rows["360105"]["firstYear"] == "2019"  # Wanli, named in the year it was abolished
+    assert rows["620622"]["firstYear"] == "2019"  # Gulang, through the Babusha forest farm (base, batch 3)
