@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from ecokg.rdf.namespaces import DCAT, DCTERMS, ECO, FOAF, RDF, RDFS, XSD, VOID, entity_ns, prefixes
+from ecokg.dataset import completeness
 from ecokg.rdf.sparql_text import bind
 from ecokg.store.base import Store
 
@@ -30,7 +31,8 @@ TITLE_EN = "ecokg: China's ecological-civilization designations"
 TITLE_ZH = "ecokg：中国生态文明建设示范与“两山”基地知识图谱"
 DESCRIPTION_EN = ("National and Chongqing municipal ecological-civilization demonstration zones, \"Two Mountains\" "
                   "practice and innovation bases, their batches, the places holding them, practices, indicators "
-                  "and stated counts, every fact cited to a source.")
+                  "and stated counts, every fact cited to a source. The national lists of holders are incomplete: "
+                  "each batch's void:subset says how many of the holders sources state it records.")
 
 PREFIXES = {"rdf": RDF, "rdfs": RDFS, "xsd": XSD, "void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX,
             "foaf": FOAF, "eco": ECO}
@@ -63,6 +65,7 @@ class Statistics:
     graphs: list[tuple[str, int]] = field(default_factory=list)  # (named graph, triples), sorted
     modified: str | None = None  # the newest source's dcterms:issued (xsd:date)
     example: str | None = None  # an entity to show (the first place)
+    completeness: list = field(default_factory=list)  # dataset.completeness.Completeness rows (per scheme and batch)
 
 
 def statistics_of_triples(triples: Sequence[ox.Triple], base: str,
@@ -77,12 +80,20 @@ def statistics_of_triples(triples: Sequence[ox.Triple], base: str,
     dates = [t.object.value for t in triples
              if t.predicate == issued and isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD_DATE]
     places = sorted(e.value for e in entities if e.value.startswith(space + "place/"))
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     return Statistics(
         triples=len(triples), entities=len(entities),
         distinct_subjects=len({t.subject for t in triples}), distinct_objects=len({t.object for t in triples}),
         classes=sorted((c, len(m)) for c, m in members.items()),
         properties=sorted(Counter(t.predicate.value for t in triples).items()),
-        graphs=sorted(graphs), modified=max(dates) if dates else None, example=places[0] if places else None)
+        graphs=sorted(graphs), modified=max(dates) if dates else None, example=places[0] if places else None,
+        completeness=_completeness(store.query, base))
+
+
+def _completeness(query, base: str) -> list:
+    """The completeness rows (stated size, holders recorded) of every scheme and batch, by SPARQL."""
+    return completeness.compute(lambda q: completeness.rows_of(query(completeness.PREFIXES + q)), entity_ns(base))
 
 
 def statistics_of_store(store: Store, base: str) -> Statistics:
@@ -116,7 +127,8 @@ def statistics_of_store(store: Store, base: str) -> Statistics:
         distinct_objects=count("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
         classes=sorted(classes), properties=sorted(properties), graphs=sorted(graphs),
         modified=modified[0]["m"].value if modified and modified[0].get("m") is not None else None,
-        example=example[0]["s"].value if example else None)
+        example=example[0]["s"].value if example else None,
+        completeness=_completeness(store.query, base))
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -171,6 +183,19 @@ def describe(stats: Statistics, *, base: str, distributions: Iterable[Distributi
         add(ds, VOID + "subset", sub)
         add(sub, RDF + "type", _n(VOID + "Dataset"))
         add(sub, VOID + "triples", _int(count))
+    for c in stats.completeness:  # how complete each batch's list of holders is (docs/model.md, "Completeness")
+        if c.batch is None:
+            continue
+        part = ox.BlankNode()
+        add(ds, VOID + "subset", part)
+        add(part, DCTERMS + "subject", _n(c.batch))
+        add(part, VOID + "entities", _int(c.recorded))
+        if c.stated is None:
+            text = f"{c.recorded} holders recorded; no source states the batch's size."
+        else:
+            text = f"{c.recorded} of {c.stated} holders recorded" + (
+                f" ({c.difference} not recorded): the list is incomplete." if c.difference > 0 else ".")
+        add(part, DCTERMS + "description", ox.Literal(text, language="en"))
     for d in sorted(distributions, key=lambda d: d.name):
         url = _n(base + "downloads/" + d.name)
         add(ds, DCAT + "distribution", url)

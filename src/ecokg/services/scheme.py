@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ecokg.services.charts import Chart, bar_chart
+from ecokg.services.completeness import Completeness, of_scheme
 from ecokg.services.graph import GraphServices, Value
 from ecokg.services.paging import Page, clamp
 
@@ -34,6 +35,7 @@ class BatchRow:
     chongqing: int = 0  # holders in Chongqing that the graph enumerates
     in_graph: int = 0  # designations of this batch the graph records (``holders``: those on this page)
     holders_start: int = 1  # the number of the first holder on this page, within the batch
+    completeness: Completeness | None = None  # stated size, holders recorded, difference (services.completeness)
 
     @property
     def stated_total(self) -> int | None:
@@ -50,6 +52,8 @@ class SchemeView:
     holders_in_graph: int
     has_stated: bool = True  # any batch size stated by a source (else that column and bar series are left out)
     page: Page | None = None  # which holders are named (a long list comes in pages)
+    recorded: int = 0  # holders recorded in the batches with a stated size ...
+    stated: int = 0  # ... and the sum of those sizes ("75 of 84 holders recorded" for the whole scheme)
 
 
 def chongqing_places(g: GraphServices) -> set[str]:
@@ -145,12 +149,21 @@ SELECT ?claim ?value ?region ?asof ?source WHERE {
 }""", labelled=True, s=s), lang)
 
     totals.sort(key=lambda c: (c.region.text if c.region else "", c.as_of or ""), reverse=False)
+    done = of_scheme(g, iri)
+    for b in ordered:
+        if b.batch is not None and b.batch.iri:
+            b.completeness = done.get(b.batch.iri)
+    sized = [b.completeness for b in ordered if b.completeness is not None and b.completeness.stated is not None]
     has_stated = any(b.stated_total is not None for b in ordered)
-    series = (["stated_total"] if has_stated else []) + ["chongqing_in_graph"]
+    series = (["stated_total", "recorded"] if has_stated else []) + ["chongqing_in_graph"]
     timeline = bar_chart(
-        [(_batch_label(b), b.year or "", ([b.stated_total] if has_stated else []) + [b.chongqing]) for b in ordered],
+        [(_batch_label(b), b.year or "",
+          ([b.completeness.stated if b.completeness and b.completeness.stated is not None else b.stated_total,
+            b.completeness.recorded if b.completeness else b.in_graph] if has_stated else []) + [b.chongqing])
+         for b in ordered],
         series)
-    return SchemeView(ordered, unknown if unknown.in_graph else None, totals, timeline, total, has_stated, pg)
+    return SchemeView(ordered, unknown if unknown.in_graph else None, totals, timeline, total, has_stated, pg,
+                      recorded=sum(c.recorded for c in sized), stated=sum(c.stated for c in sized))
 
 
 def _v(term) -> str | None:

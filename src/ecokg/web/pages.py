@@ -23,6 +23,7 @@ from ecokg.rdf.formats import PAGE_FORMATS
 from ecokg.services.i18n import translate
 from ecokg.rdf.namespaces import expand, prefixes
 from ecokg.services.ontology import ontology_doc
+from ecokg.services import completeness
 from ecokg.services.scheme import scheme_view
 from ecokg.services.schemaorg import schema_org, script_json
 from ecokg.web.negotiate import (HTML, alternates, explicit_lang, finish, link_header, negotiate,
@@ -129,11 +130,13 @@ def entity(rest: str):
     lang = page_lang()
     page = _page_number()
     view = entity_view(g, iri, lang, page)
-    scheme = None
+    scheme = batch_completeness = None
     if g.uris.eco + "DesignationScheme" in view.type_iris:
         scheme = scheme_view(g, iri, lang, page)
+    if g.uris.eco + "Batch" in view.type_iris:
+        batch_completeness = completeness.of_batch(g, iri)
     jsonld = Markup(script_json(schema_org(view, request.host_url.rstrip("/") + path)))
-    resp = _page("entity.html", view=view, scheme=scheme, jsonld=jsonld, path=path, alternates=alternates(path))
+    resp = _page("entity.html", view=view, scheme=scheme, batch_completeness=batch_completeness, jsonld=jsonld, path=path, alternates=alternates(path))
     if location and resp.status_code == 200:
         resp.headers["Content-Location"] = location
     resp.headers["Link"] = link_header(path)
