@@ -122,6 +122,21 @@ EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
     "division-ends-before-it-starts.ttl": (
         [("division/500195", "ecosh:ValidityOrder", "sh:SPARQLConstraintComponent", "eco:validUntil")],
         "A division's eco:validUntil must come after its eco:validFrom."),
+    "batch-confidence-above-its-claims.ttl": (
+        [("designation/test-town--chongqing-demonstration-town", "ecosh:BatchConfidenceSupported",
+          "sh:SPARQLConstraintComponent", "eco:batchConfidence")],
+        "The batch of a designation is no more certain than the best claim that puts it there: its "
+        "eco:batchConfidence (or, without one, its eco:confidence) must not rank above the eco:confidence of every "
+        "claim (eco:claimedProperty eco:batch) stating that batch."),
+    "mirror-only-not-low.ttl": (
+        [("designation/test-town--chongqing-demonstration-town", "ecosh:MirrorOnlyIsLow",
+          "sh:SPARQLConstraintComponent", "eco:confidence")],
+        "A fact whose every source is a mirror copy (eco:mirrorCopy true: a copy on an unrelated host, or of an "
+        "unidentified publisher) has eco:confidence eco:LowConfidence."),
+    "year-not-of-naming.ttl": (
+        [("designation/test-town--chongqing-demonstration-town", "ecosh:YearOfNaming",
+          "sh:SPARQLConstraintComponent", "eco:year")],
+        "A designation's eco:year is its year of naming: the year of its eco:conferredOn and its batch's eco:year."),
     "division-successor-not-in-force.ttl": (
         [("division/500194", "ecosh:SuccessorInForce", "sh:SPARQLConstraintComponent", "eco:successor")],
         "A successor must be in force in the year of the change (its validFrom <= this division's validUntil < its "
