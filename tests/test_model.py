@@ -240,7 +240,11 @@ def test_the_2024_municipal_naming(store):
     got = rows(store, q)
     holders = {r["holder"].rsplit("/", 1)[1] for r in got}
     assert holders == {local(slug) for slug in SEED_NEW_PLACES}
-    assert {(r["year"], r["announced"]) for r in got} == {("2023", "2024-06-03")}
+    # named on 2024-06-03: the year of naming is 2024 (issue #14); "2023年" is the cohort's label
+    assert {(r["year"], r["announced"]) for r in got} == {("2024", "2024-06-03")}
+    labels = rows(store, """SELECT DISTINCT ?label WHERE { VALUES ?batch { batch:chongqing-demonstration-district-county-2023
+             batch:chongqing-two-mountains-base-5 } ?batch eco:cohortLabel ?label }""")
+    assert labels == [{"label": "2023年"}]
     # the seed's "nine" is a claim about exactly these two batches
     nine = rows(store, """SELECT ?v (COUNT(DISTINCT ?d) AS ?n) WHERE {
              claim:s01-chongqing-named-2024 eco:claimedValue ?v ; eco:claimAbout ?batch .
@@ -249,8 +253,10 @@ def test_the_2024_municipal_naming(store):
 
 
 def test_year_label_of_the_cohort_is_a_claim_of_s04_only(store):
+    """The label "2023年" is Chongqing Daily's (S04) alone: a claim about the cohort's label (eco:cohortLabel), not
+    its year of naming."""
     got = rows(store, """SELECT ?src WHERE { ?c eco:claimAbout batch:chongqing-demonstration-district-county-2023 ;
-             eco:claimedProperty eco:year ; eco:claimedValue "2023"^^<http://www.w3.org/2001/XMLSchema#gYear> ;
+             eco:claimedProperty eco:cohortLabel ; eco:claimedValue "2023年"@zh ;
              dcterms:source ?src }""")
     assert [r["src"] for r in got] == ["https://w3id.org/ecokg/id/source/S04"]
 

@@ -453,5 +453,18 @@ def test_every_cited_source_is_listed_in_the_pack(facts, shared_dir, bundled_sto
     assert cited, "nothing cites a source"
     # the division data sets (D01...) are not the pack's: their folder's README lists them (tests/test_divisions.py)
     cited = {s for s in cited if not s.startswith(f"{ID}source/D")}
+    # the national lists' sources (N01..: the national pack's S01..; NX01..: its re-check's X01..) are in their
+    # own pack (shared/sources/national/sources.csv; the re-check's new-sources.csv where it is at hand)
+    national = {s for s in cited if re.fullmatch(rf"{ID}source/NX?\d\d", s)}
+    with open(shared_dir / "sources" / "national" / "sources.csv", encoding="utf-8", newline="") as f:
+        in_national = {f"{ID}source/N{row['source_id'][1:]}" for row in csv.DictReader(f)}
+    recheck = shared_dir.parent / "scratch" / "national" / "new-sources.csv"
+    if recheck.is_file():
+        with open(recheck, encoding="utf-8", newline="") as f:
+            in_national |= {f"{ID}source/NX{row['source_id'][1:]}" for row in csv.DictReader(f)}
+    else:
+        national = {s for s in national if not s.startswith(f"{ID}source/NX")}
+    assert national <= in_national, f"cited national sources missing from their pack: {sorted(national - in_national)}"
+    cited -= {s for s in cited if re.fullmatch(rf"{ID}source/NX?\d\d", s)}
     assert cited <= listed, f"cited sources missing from sources.csv: {sorted(cited - listed)}"
     assert {_source(f) for f in facts} <= listed

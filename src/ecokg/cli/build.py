@@ -24,5 +24,5 @@ def build(out: str | None, **params) -> None:
     result = run_build(out or settings.dist, paths=settings.data or None, base_uri=settings.base_uri,
                        progress=True, shacl_engine=settings.shacl_engine)
     for note in result.notes:
-        click.echo(note)
+        click.echo(note, err=True)
     click.echo(result.summary())

@@ -43,7 +43,7 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
     if progress:
         step(f"done ({report.engine} engine)")
     for note in report.notes:  # e.g. the holder names of the national lists left unresolved
-        click.echo(note)
+        click.echo(note, err=True)
     if report.conforms:
         click.echo(report.summary())
         return
