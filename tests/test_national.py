@@ -207,10 +207,11 @@ def test_the_unresolved_names_are_listed():
     named = [u.name for u in check.unresolved if u.status == "Named"]
     print("unresolved named holders:", "; ".join(f"{u.name} ({u.reason})" for u in check.unresolved))
     assert named == UNRESOLVED_NAMED
+    assert [u.name for u in check.unresolved if u.status != "Named"] == ["建三江管理局"]  # an inferred claim
     for u in check.unresolved:
         assert u.reason
     summary = check.summary()
-    for name in UNRESOLVED_NAMED:
+    for name in UNRESOLVED_NAMED + ["建三江管理局"]:
         assert name in summary
 
 

@@ -74,9 +74,10 @@ class TableCheck:
                 f"resolved to a division, {len(named)} unresolved")
         if named:
             text += ": " + "; ".join(f"{u.name} ({_display(u.file)}:{u.line})" for u in named)
-        others = len(self.unresolved) - len(named)
+        others = [u for u in self.unresolved if u.status != "Named"]
         if others:
-            text += f"; {others} claim row(s) unresolved"
+            text += f"; {len(others)} claim row(s) unresolved: " + "; ".join(
+                f"{u.name} ({_display(u.file)}:{u.line})" for u in others)
         return text
 
 
