@@ -42,8 +42,8 @@ def corrupt(tmp_path) -> dict[str, Path]:
     files["invalid utf-8"].write_bytes(b'@prefix ex: <http://example.org/> .\nex:a ex:b "ok" .\n'
                                        b'ex:c ex:d "\xff\xfe bad" .\n')
     files["truncated turtle"] = tmp_path / "cut.ttl"
-    files["truncated turtle"].write_text((REPO / "data" / "places.ttl").read_text(encoding="utf-8")[:5000],
-                                         encoding="utf-8")
+    text = (REPO / "data" / "places.ttl").read_text(encoding="utf-8")
+    files["truncated turtle"].write_text(text[: text.index('"Kaizhou District"') + 5], encoding="utf-8")  # in a string
     files["truncated gzip"] = tmp_path / "cut.nt.gz"
     data = gzip.compress((REPO / "data" / "places.ttl").read_bytes())
     files["truncated gzip"].write_bytes(data[: len(data) // 2])
