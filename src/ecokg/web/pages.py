@@ -113,6 +113,9 @@ def entity(rest: str):
     rest, suffix = _split_suffix(rest)
     path = f"/id/{rest}"
     iri = g.uris.canonical(path)
+    target = describe.former_iri_target(g, iri)
+    if target is not None:  # a former IRI (owl:sameAs of an entity): 301 to the entity, same format and query
+        return _moved(g.uris.local_path(target) + (f".{suffix}" if suffix else ""))
     if suffix:
         fmt = PAGE_SUFFIXES[suffix]
     else:
@@ -137,6 +140,15 @@ def entity(rest: str):
     if location and resp.status_code == 200:
         resp.headers["Content-Location"] = location
     resp.headers["Link"] = link_header(path)
+    return resp
+
+
+def _moved(path: str) -> Response:
+    """301 to ``path`` with the request's query string: the same for every Accept header (no ``Vary``)."""
+    query = request.query_string.decode("latin-1")
+    resp = Response(status=301, headers={"Location": path + (f"?{query}" if query else "")})
+    resp.content_type = "text/plain; charset=utf-8"
+    resp.set_data(f"301 Moved Permanently: {path}\n")
     return resp
 
 
