@@ -87,6 +87,10 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "void": ("VoID description of the dataset", "数据集的 VoID 描述"),
     "coordinates": ("Coordinates", "坐标"),
     "stated_in_sources": ("stated", "所述"),
+    # divisions
+    "since": ("since {}", "{}年起"),
+    "now_called": ("Now:", "现为："),
+    "no_successor": ("no successor recorded", "未记录继承区划"),
 }
 
 
