@@ -7,6 +7,8 @@ import pyoxigraph as ox
 
 _EXISTS = "ASK { { $s ?p ?o } UNION { ?o ?p $s } }"
 
+# (a blank node it points at, and an IRI of its own document -- ``{entity}#seat`` -- are parts of it: their
+# triples are in its description, as they are on its page)
 _DESCRIBE = """
 CONSTRUCT {
   $s ?p ?o . ?o ?lp ?ol . ?o ?bp ?bo .
@@ -14,7 +16,7 @@ CONSTRUCT {
 } WHERE {
   { $s ?p ?o .
     OPTIONAL { ?o ?lp ?ol . FILTER(?lp = rdfs:label && isIRI(?o)) }
-    OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o)) } }
+    OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o) || STRSTARTS(STR(?o), CONCAT(STR($s), "#"))) } }
   UNION
   { ?in ?ip $s .
     OPTIONAL { ?in ?ilp ?il . FILTER(?ilp = rdfs:label) } }

@@ -11,14 +11,15 @@ one round trip instead of two for every client, and the TAG's httpRange-14 follo
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from ecokg import __version__
 from ecokg.services import describe, listings, search as search_service
-from ecokg.services.entity import entity_view
+from ecokg.services.division import division_view
+from ecokg.services.entity import entity_view, is_division
 from ecokg.rdf.formats import PAGE_FORMATS
 from ecokg.services.i18n import translate
 from ecokg.rdf.namespaces import expand, prefixes
@@ -113,6 +114,11 @@ def entity(rest: str):
     rest, suffix = _split_suffix(rest)
     path = f"/id/{rest}"
     iri = g.uris.canonical(path)
+    if "#" in rest:  # an escaped "#": a part of an entity's page (its point), never a page of its own
+        if not g.exists(iri):
+            return _not_found(negotiate() == HTML)
+        whole, _, fragment = path.partition("#")
+        return _moved(whole + (f".{suffix}" if suffix else ""), fragment)
     target = describe.former_iri_target(g, iri)
     if target is not None:  # a former IRI (owl:sameAs of an entity): 301 to the entity, same format and query
         return _moved(g.uris.local_path(target) + (f".{suffix}" if suffix else ""))
@@ -132,21 +138,26 @@ def entity(rest: str):
     lang = page_lang()
     page = _page_number()
     view = entity_view(g, iri, lang, page)
-    scheme = None
+    scheme = division = None
     if g.uris.eco + "DesignationScheme" in view.type_iris:
         scheme = scheme_view(g, iri, lang, page)
     jsonld = Markup(script_json(schema_org(view, request.host_url.rstrip("/") + path)))
-    resp = _page("entity.html", view=view, scheme=scheme, jsonld=jsonld, path=path, alternates=alternates(path))
+    if is_division(g, view):
+        division = division_view(g, view, lang, page)
+    resp = _page("entity.html", view=view, scheme=scheme, division=division, jsonld=jsonld, path=path,
+                 alternates=alternates(path))
     if location and resp.status_code == 200:
         resp.headers["Content-Location"] = location
     resp.headers["Link"] = link_header(path)
     return resp
 
 
-def _moved(path: str) -> Response:
-    """301 to ``path`` with the request's query string: the same for every Accept header (no ``Vary``)."""
+def _moved(path: str, fragment: str | None = None) -> Response:
+    """301 to ``path`` with the request's query string (and a fragment): the same for every Accept header
+    (no ``Vary``)."""
     query = request.query_string.decode("latin-1")
-    resp = Response(status=301, headers={"Location": path + (f"?{query}" if query else "")})
+    location = path + (f"?{query}" if query else "") + (f"#{quote(fragment, safe='-._~')}" if fragment else "")
+    resp = Response(status=301, headers={"Location": location})
     resp.content_type = "text/plain; charset=utf-8"
     resp.set_data(f"301 Moved Permanently: {path}\n")
     return resp
