@@ -170,6 +170,14 @@ def client(server):
 
 
 @pytest.fixture(scope="session")
+def core_files(tmp_path_factory) -> list[Path]:
+    """The core of the bundled data (``core_data.py``): the Turtle files and Chongqing's division rows."""
+    from core_data import write_core
+
+    return write_core(tmp_path_factory.mktemp("core"))
+
+
+@pytest.fixture(scope="session")
 def shared_dir() -> Path | None:
     """``../shared`` beside the checkout (the source pack), where it exists."""
     return SHARED if SHARED.is_dir() else None

@@ -34,11 +34,11 @@ def test_the_example_is_valid_with_the_bundled_data(tmp_path):
     assert done.stdout.startswith("valid:")
 
 
-def test_a_missing_chinese_label_is_reported_as_the_guide_shows(tmp_path):
+def test_a_missing_chinese_label_is_reported_as_the_guide_shows(tmp_path, core_files):
     text = example().replace('rdfs:label "Example Valley"@en , "示例河谷片区"@zh ;', 'rdfs:label "Example Valley"@en ;')
     assert text != example()
     path = write(tmp_path, text)
-    done = run_ecokg("validate", "--with-bundled", str(path))
+    done = run_ecokg("validate", *map(str, core_files), str(path))
     assert done.returncode == 1
     assert "ecoid:place/example-valley" in done.stdout or "place/example-valley" in done.stdout
     assert "rule:    ecosh:ChineseLabel" in done.stdout
@@ -61,12 +61,12 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
-def test_each_usual_mistake_is_caught(tmp_path, mistake):
+def test_each_usual_mistake_is_caught(tmp_path, mistake, core_files):
     change, rule = MISTAKES[mistake]
     text = change(example())
     assert text != example()
     path = write(tmp_path, text)
-    report = validate([*map(str, resources.bundled_files()), str(path)])
+    report = validate([*core_files, path])  # the core of the bundled data (tests/core_data.py)
     assert not report.conforms
     assert rule in report.rules(), report.text()
     assert all(str(path.name) in " ".join(v.files) for v in report.violations if v.rule == rule)

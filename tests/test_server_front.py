@@ -18,7 +18,7 @@ import pytest
 from hardening_tools import process_tree, query_processes
 from sparql_http import get
 
-LOOKUP = ('SELECT ?l WHERE { <https://w3id.org/ecokg/id/place/kaizhou-district> '
+LOOKUP = ('SELECT ?l WHERE { <https://w3id.org/ecokg/id/division/500154> '
           '<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = "en") }')
 
 
@@ -43,7 +43,7 @@ def test_keep_alive_on_every_answer(front_srv):
         ("GET", "/sparql?" + urllib.parse.urlencode({"query": LOOKUP}), None, {}),
         ("GET", "/sparql?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o }"}), None,
          {"Accept": "text/csv"}),  # streamed, chunked
-        ("GET", "/id/place/kaizhou-district", None, {"Accept": "text/html"}),
+        ("GET", "/id/division/500154", None, {"Accept": "text/html"}),
         ("POST", "/sparql", urllib.parse.urlencode({"query": "ASK {}"}),
          {"Content-Type": "application/x-www-form-urlencoded"}),
         ("GET", "/sparql?query=SELECT", None, {}),  # 400
@@ -134,7 +134,7 @@ def test_slow_clients_stall_nobody_and_are_closed(front_srv, mode):
             assert r.status == 200 and json.loads(r.body)["results"]["bindings"]
             u = urllib.parse.urlsplit(front_srv.url)
             c = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
-            c.request("GET", "/id/place/kaizhou-district", headers={"Accept": "text/html"})
+            c.request("GET", "/id/division/500154", headers={"Accept": "text/html"})
             assert c.getresponse().status == 200
             c.close()
         holder.join(10)
@@ -253,7 +253,7 @@ def test_remote_store_mode_over_the_front(start_server, real_server):
     assert a.header("ETag") is not None  # tagged, but never kept: the remote store may change
     u = urllib.parse.urlsplit(remote.url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    for path in ("/sparql?" + urllib.parse.urlencode({"query": q}), "/id/place/kaizhou-district", "/health"):
+    for path in ("/sparql?" + urllib.parse.urlencode({"query": q}), "/id/division/500154", "/health"):
         conn.request("GET", path, headers={"Accept": "text/html" if path.startswith("/id") else "*/*"})
         r = conn.getresponse()
         r.read()

@@ -158,9 +158,10 @@ def test_corpus_covers_every_file_and_enough_defects():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_broken_file_fires_its_rule(name):
+def test_broken_file_fires_its_rule(name, core_files):
+    """Checked with the core of the bundled data (tests/core_data.py; the whole data in the CLI tests)."""
     path = BROKEN / name
-    report = validate([*resources.data_files(), path])
+    report = validate([*core_files, path])
     assert not report.conforms
     mine = [v for v in report.violations if str(path) in v.files or path.name in " ".join(v.files)]
     got = sorted((v.focus.removeprefix(ID), v.rule, v.component, v.path) for v in mine)
@@ -171,10 +172,10 @@ def test_broken_file_fires_its_rule(name):
         assert len(v.files) == 1 and v.files[0].endswith(f"broken/{name}")
 
 
-def test_syntax_error_names_file_and_line():
+def test_syntax_error_names_file_and_line(core_files):
     name, line = SYNTAX_ERROR
     with pytest.raises(RdfFileError) as exc:
-        validate([*resources.data_files(), BROKEN / name])
+        validate([*core_files, BROKEN / name])
     assert f"{name}:{line}:" in str(exc.value)
 
 

@@ -17,9 +17,9 @@ CASES = [
     ("SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 7", "text/csv", {}),
     ("SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 7", "text/tab-separated-values;q=0.9, */*;q=0.1", {}),
     ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", None, {"format": "xml"}),
-    (f"CONSTRUCT WHERE {{ <{EX}id/place/kaizhou-district> ?p ?o }}", "text/turtle", {}),
-    (f"DESCRIBE <{EX}id/place/kaizhou-district>", "application/n-triples", {}),
-    (f"DESCRIBE <{EX}id/place/kaizhou-district>", "application/ld+json", {}),
+    (f"CONSTRUCT WHERE {{ <{EX}id/division/500154> ?p ?o }}", "text/turtle", {}),
+    (f"DESCRIBE <{EX}id/division/500154>", "application/n-triples", {}),
+    (f"DESCRIBE <{EX}id/division/500154>", "application/ld+json", {}),
     ("SELECT * WHERE { ?s ?p ?o }", "text/csv", {}),  # streamed (no Content-Length)
     ("SELECT * WHERE { ?s ?p ?o } LIMIT 2", "text/html", {}),  # 406
     ("SELECT * WHERE { ?s ?p ", None, {}),  # 400: syntax
