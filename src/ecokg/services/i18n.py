@@ -109,6 +109,48 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "designations_within_note": ("Held by a division, township or area that lies in this division.",
                                  "由位于本区划内的区划、乡镇或片区获得。"),
     "map": ("Map", "地图"), "show_on_map": ("Show on the map", "在地图上显示"),
+    # the map
+    "map_title": ("Map of designations", "称号分布图"),
+    "map_intro": ("Every county-level division in force (the 2024 list) with a point, at its seat of government: "
+                  "{} marks, each a link to its page. A mark's colour says which designations concern the division; "
+                  "its fill says how: held by the division itself, by a place in it (a township, an area), or by a "
+                  "division it lies in (its prefecture or province). Points only: no boundaries.",
+                  "2024年名单中现行的全部县级区划（有坐标者），标注于其政府驻地：共 {} 个标记，每个标记链接到该区划的页面。"
+                  "标记的颜色表示与该区划相关的称号；填充方式表示关系：区划自身获得、辖区内地点（乡镇、片区）获得，"
+                  "或其所属的地级、省级区划获得。仅有点位，不含边界。"),
+    "map_colour": ("Colour: which designations", "颜色：哪些称号"), "map_fill": ("Fill: how", "填充：关系"),
+    "map_cat_zone": ("National Ecological Civilization Construction Demonstration Zone",
+                     "国家生态文明建设示范区"),
+    "map_cat_mountains": ("National “Two Mountains” Practice and Innovation Base", "国家“绿水青山就是金山银山”实践创新基地"),
+    "map_cat_both": ("both of these national designations", "以上两项国家称号均有"),
+    "map_cat_municipal": ("a Chongqing municipal designation (and neither national one)",
+                          "重庆市级称号（无上述国家称号）"),
+    "map_cat_other": ("other designations only", "仅有其他称号"),
+    "map_own": ("holds it itself", "自身获得"), "map_within": ("a place in it holds it", "辖区内地点获得"),
+    "map_under": ("lies in a division that holds it", "所属上级区划获得"), "map_none": ("no designation recorded", "未记录称号"),
+    "map_title_own": ("Holds:", "获得："), "map_title_within": ("In it:", "辖区内："),
+    "map_title_under": ("Lies in:", "所属："),
+    "map_show": ("Show", "显示"), "map_all_schemes": ("All designations", "全部称号"),
+    "map_all_batches": ("All batches", "全部批次"),
+    "map_no_such_batch": ("That is not a batch of this scheme: the map shows all its batches.",
+                          "该称号没有此批次：地图显示其全部批次。"),
+    "map_coverage": ("How complete the lists are", "名单完整程度"),
+    "map_incomplete": ("The graph's lists of holders are not complete: the map shows only the holders it records.",
+                       "图谱中的获得者名单并不完整：地图只显示已记录的获得者。"),
+    "map_recorded_of": ("{} of {} holders recorded", "已记录 {} 个，共 {} 个"),
+    "map_recorded_unstated": ("holders recorded: {}; no source states how many there are",
+                              "已记录 {} 个；来源未说明总数"),
+    "map_as_of": ("size stated as of {}", "总数截至 {}"),
+    "map_legend": ("Legend", "图例"), "map_marks": ("Marks", "标记"),
+    "map_holders": ("Holders of these designations", "这些称号的获得者"),
+    "map_where": ("On the map", "在图上"), "map_at_own": ("its own mark", "自身标记"),
+    "map_at_within": ("the mark of the division it lies in", "所在区划的标记"),
+    "map_at_under": ("{} marks of the divisions in it", "其下辖区划的 {} 个标记"),
+    "map_at_off": ("not on the map (no county-level division in force with a point)", "不在图上（无有坐标的现行县级区划）"),
+    "map_open": ("Open the map", "打开地图"),
+    "map_home_caption": ("County-level divisions at their seats of government, coloured by the designations the graph records.",
+                         "各县级区划政府驻地，按图谱记录的称号着色。"),
+    "map_filter": ("Filter", "筛选"),
 }
 
 

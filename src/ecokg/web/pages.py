@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from ecokg import __version__
-from ecokg.services import describe, listings, search as search_service
+from ecokg.services import describe, listings, mapview, search as search_service
 from ecokg.services.division import division_view
 from ecokg.services.entity import entity_view, is_division
 from ecokg.rdf.formats import PAGE_FORMATS
@@ -66,7 +66,7 @@ def _helpers():
         args.update({k: str(v) for k, v in changes.items()})
         return f"{request.path}?{urlencode(args)}"
 
-    return {"lang": lang, "other_lang": other, "t": lambda key: translate(key, lang), "link": link,
+    return {"lang": lang, "other_lang": other, "t": lambda key: translate(key, lang), "link": link, "pinned": pinned,
             "switch_url": switch_url, "page_url": page_url, "version": __version__,
             "base_uri": services().uris.base,
             "class_prefixes": set(prefixes(services().uris.base))}
@@ -200,7 +200,18 @@ def home():
     g = services()
     lang = page_lang()
     return _page("home.html", counts=listings.class_counts(g, lang), triples=listings.triple_count(g),
-                 schemes=listings.schemes(g, lang), by_year=listings.chongqing_titles_by_year(g, lang))
+                 schemes=listings.schemes(g, lang), by_year=listings.chongqing_titles_by_year(g, lang),
+                 mini=mapview.mini_map(g, lang))
+
+
+@bp.get("/map")
+def map_page():
+    g = services()
+    try:
+        view = mapview.map_view(g, page_lang(), request.args.get("scheme"), request.args.get("batch"))
+    except mapview.UnknownScheme:
+        abort(404)
+    return _page("map.html", view=view)
 
 
 @bp.get("/class/<name>")
