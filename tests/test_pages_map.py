@@ -289,3 +289,47 @@ def test_titles_and_labels_are_escaped(evil_site, lang):
     assert (rel, cat) == ("own", "other")
     assert "&lt;b&gt;bold&lt;/b&gt;" in html.split('<g class="labels"', 1)[1]
     assert json.dumps(EVIL)  # (the literal itself, unchanged)
+
+
+# ------------------------------------------------------------------ a division on the map
+
+
+def test_a_division_page_links_to_its_mark_and_the_map_rings_it(server):
+    page = get(server.url + "/id/division/500154?lang=en").text
+    assert 'href="/map?at=500154&amp;lang=en"' in page
+    html = get(server.url + "/map?at=500154&lang=en").text
+    ring = re.search(r'<circle class="focus-ring" cx="([-0-9.]+)" cy="([-0-9.]+)"', html)
+    group = html.split('<g class="marks">', 1)[1].split("</g>", 1)[0]
+    mark = next(m for m in MARK.findall(group) if m[0].startswith("/id/division/500154?"))
+    assert ring and ring.groups() == (mark[4], mark[5])
+    assert "Ringed on the map: Kaizhou District 500154" in page_text(html)
+    # a division that is no mark (a former one, a province) gets no link, and ?at= for it rings nothing
+    assert "/map?at=" not in get(server.url + "/id/division/500234?lang=en").text
+    assert "/map?at=" not in get(server.url + "/id/division/500000?lang=en").text
+    assert "focus-ring" not in get(server.url + "/map?at=500234").text.split("</svg>", 1)[0].split('<g class="marks">', 1)[1]
+    assert get(server.url + "/map?at=%3Cscript%3E").status == 200
+
+
+def test_the_detail_enlarges_where_the_coloured_marks_lie(server):
+    html = get(server.url + "/map?lang=en").text
+    coloured = _coloured(html)
+    detail = html.split('<g class="detail-marks">', 1)[1].split("</g>", 1)[0]
+    again = {href.split("?")[0]: (rel, cat) for href, _, rel, cat, _, _ in MARK.findall(detail)}
+    assert {h: v for h, v in again.items() if v[0] != "none"} == coloured  # every coloured mark, as it is
+    assert len(again) < len(_marks(html))  # a part of the map, not all of it
+    names = page_text(html.split('<svg class="map detail"', 1)[1].split("</svg>", 1)[0])
+    assert "Kaizhou District" in names  # the coloured marks are named
+
+
+
+def test_no_detail_when_the_coloured_marks_spread_over_the_map():
+    from ecokg.services.mapview import Mark, _detail
+
+    plain = [Mark(x, y, f"/id/division/{i}", "", "none", "") for i, (x, y) in enumerate([(10, 10), (990, 700)])]
+    near = [Mark(500, 300, "/a", "", "own", "zone", "A"), Mark(520, 310, "/b", "", "within", "municipal", "B")]
+    d = _detail(plain, near, [], 1000, 720)
+    assert d is not None and [m.href for m in d.marks] == ["/a", "/b"] and [t for _, _, t in d.labels] == ["A", "B"]
+    assert all(0 <= m.x <= d.width and 0 <= m.y <= d.height for m in d.marks)
+    far = near + [Mark(900, 650, "/c", "", "own", "zone", "C")]
+    assert _detail(plain, far, [], 1000, 720) is None
+    assert _detail(plain, [], [], 1000, 720) is None

@@ -151,6 +151,9 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "map_home_caption": ("County-level divisions at their seats of government, coloured by the designations the graph records.",
                          "各县级区划政府驻地，按图谱记录的称号着色。"),
     "map_filter": ("Filter", "筛选"),
+    "map_focus": ("Ringed on the map:", "图中圈出："),
+    "map_detail": ("The part of the map where the coloured marks lie, enlarged (the same marks, the coloured ones named)",
+                   "着色标记所在区域放大图（同一批标记，着色者标注名称）"),
 }
 
 

@@ -15,6 +15,7 @@ depends only on the graph (and the filter and language), so it is computed once 
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -109,6 +110,8 @@ class Base:
     chains: dict[str, list[str]]  # holder -> the places it lies in
     schemes: list[tuple[str, str | None]]  # (scheme, level), every scheme of the graph
     batches: dict[str, list[tuple[str, str, str | None, str | None]]]  # scheme -> (batch, key, ordinal, year)
+    by_iri: dict[str, County] = field(default_factory=dict)
+    by_code: dict[str, County] = field(default_factory=dict)
 
 
 def albers(lat: float, long: float) -> tuple[float, float]:
@@ -184,7 +187,8 @@ def _base(g: GraphServices) -> Base:
         batches.setdefault(scheme, []).append((b, _batch_key(b, scheme, ordinal, year), ordinal, year))
     for rows in batches.values():
         rows.sort(key=lambda t: (int(t[2]) if t[2] and t[2].isdigit() else 10**6, t[3] or "", t[0]))
-    return Base(WIDTH, height, counties, labels, designations, chains, schemes, batches)
+    return Base(WIDTH, height, counties, labels, designations, chains, schemes, batches,
+                {c.iri: c for c in counties}, {c.code: c for c in counties})
 
 
 def _batch_key(batch: str, scheme: str, ordinal: str | None, year: str | None) -> str:
@@ -236,6 +240,7 @@ class Mark:
     title: str
     relation: str  # own | within | under | none: the most direct way a designation concerns it
     category: str  # both | zone | mountains | municipal | other (what concerns it, any way), "" for none
+    name: str = ""  # its name in the page's language (for a label in the detail)
 
     @property
     def r(self) -> float:
@@ -275,6 +280,7 @@ class MapView:
     complete: bool  # every list it draws is known to be complete (a list of unknown size is not)
     holders: list[HolderRow]
     notice: str | None = None  # a key of i18n: what was asked for and could not be shown as asked
+    detail: "Detail | None" = None  # the coloured marks enlarged, when they all lie in a small part of the map
 
     @property
     def designated(self) -> int:
@@ -389,7 +395,7 @@ def _map_view(g: GraphServices, b: Base, lang: str, scheme_iri: str | None, batc
             for d in rel.get(r, []):
                 who = "" if r == OWN else f"{name(d['h'])}: "
                 lines.append(f"{relation_words[r]} {who}{name(d['scheme'])}{batch_text(d)}")
-        marked.append(Mark(c.x, c.y, href, "\n".join(lines), relation, category))
+        marked.append(Mark(c.x, c.y, href, "\n".join(lines), relation, category, first or second or c.code))
     marked.sort(key=lambda m: (-RELATIONS.index(m.relation), m.y))  # own marks last: on top
 
     cover = {(c.scheme, c.batch): c for c in completeness(g)}
@@ -440,8 +446,49 @@ def _map_view(g: GraphServices, b: Base, lang: str, scheme_iri: str | None, batc
         schemes=scheme_options, batches=batch_options,
         scheme=g.value(ox.NamedNode(scheme_iri), lang) if scheme_iri else None,
         batch=g.value(ox.NamedNode(batch_iri), lang) if batch_iri else None, batch_key=batch,
-        coverage=coverage, holders=holders, notice=notice,
+        coverage=coverage, holders=holders, notice=notice, detail=_detail(plain, marked, labels, b.width, b.height),
     )
+
+
+@dataclass
+class Detail:
+    """The part of the map where every coloured mark lies, enlarged to the map's width: the same marks
+    (and links) again, the coloured ones named."""
+
+    width: int
+    height: int
+    box: tuple[float, float, float, float]  # (x, y, width, height) of the part, in the map's units
+    marks: list[Mark]
+    labels: list[tuple[float, float, str]]  # the coloured marks' names
+    areas: list[tuple[float, float, str]]  # the provinces' labels that fall in it
+
+
+DETAIL_MAX = 0.3  # drawn when the coloured marks span at most this share of the map's width and height
+DETAIL_MIN = 110.0  # the smallest part shown, in the map's units (about a ninth of its width)
+
+
+def _detail(plain: list[Mark], marked: list[Mark], labels, width: int, height: int) -> Detail | None:
+    if not marked:
+        return None
+    xs, ys = [m.x for m in marked], [m.y for m in marked]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    if w > DETAIL_MAX * width or h > DETAIL_MAX * height:
+        return None
+    bw, bh = max(DETAIL_MIN, w * 1.3 + 24), max(DETAIL_MIN * 0.7, h * 1.3 + 24)
+    bx, by = (min(xs) + max(xs) - bw) / 2, (min(ys) + max(ys) - bh) / 2
+    k = width / bw
+
+    def inside(x: float, y: float) -> bool:
+        return bx <= x <= bx + bw and by <= y <= by + bh
+
+    def moved(m: Mark) -> Mark:
+        return Mark(round((m.x - bx) * k, 1), round((m.y - by) * k, 1), m.href, m.title, m.relation, m.category, m.name)
+
+    marks = [moved(m) for m in plain + marked if inside(m.x, m.y)]
+    named = [(m.x, round(m.y - m.r - 5, 1), m.name) for m in marks if m.relation != NONE]
+    areas = [(round((x - bx) * k, 1), round((y - by) * k, 1), text) for x, y, text in labels if inside(x, y)]
+    return Detail(width, int(math.ceil(bh * k)), (round(bx, 1), round(by, 1), round(bw, 1), round(bh, 1)),
+                  marks, named, areas)
 
 
 def _batch_words(lang: str, ordinal: str | None, year: str | None) -> str:
@@ -453,6 +500,32 @@ def _batch_words(lang: str, ordinal: str | None, year: str | None) -> str:
 
 def _words(lang: str, key: str) -> str:
     return translate(key, lang)
+
+
+@dataclass
+class Focus:
+    """The mark ``?at=CODE`` points out on the map (a ring around it)."""
+
+    x: float
+    y: float
+    code: str
+    href: str
+    name: str
+
+
+def focus(g: GraphServices, code: str | None, lang: str) -> Focus | None:
+    """The mark of the division with this code, if it is one of the map's."""
+    c = base(g).by_code.get((code or "").strip())
+    if c is None:
+        return None
+    other = "en" if lang == "zh" else "zh"
+    return Focus(c.x, c.y, c.code, g.uris.href(c.iri), c.names.get(lang) or c.names.get(other) or c.code)
+
+
+def map_link(g: GraphServices, iri: str) -> str | None:
+    """Where a division is on the map (``/map?at=CODE``), if it is a mark of it."""
+    c = base(g).by_iri.get(iri)
+    return f"/map?at={quote(c.code)}" if c is not None else None
 
 
 # ------------------------------------------------------------------ the small map of the home page

@@ -142,10 +142,12 @@ def entity(rest: str):
     if g.uris.eco + "DesignationScheme" in view.type_iris:
         scheme = scheme_view(g, iri, lang, page)
     jsonld = Markup(script_json(schema_org(view, request.host_url.rstrip("/") + path)))
+    map_link = None
     if is_division(g, view):
         division = division_view(g, view, lang, page)
+        map_link = mapview.map_link(g, view.iri)
     resp = _page("entity.html", view=view, scheme=scheme, division=division, jsonld=jsonld, path=path,
-                 alternates=alternates(path))
+                 alternates=alternates(path), map_link=map_link)
     if location and resp.status_code == 200:
         resp.headers["Content-Location"] = location
     resp.headers["Link"] = link_header(path)
@@ -211,7 +213,7 @@ def map_page():
         view = mapview.map_view(g, page_lang(), request.args.get("scheme"), request.args.get("batch"))
     except mapview.UnknownScheme:
         abort(404)
-    return _page("map.html", view=view)
+    return _page("map.html", view=view, focus=mapview.focus(g, request.args.get("at"), page_lang()))
 
 
 @bp.get("/class/<name>")
