@@ -522,8 +522,11 @@ def focus(g: GraphServices, code: str | None, lang: str) -> Focus | None:
     return Focus(c.x, c.y, c.code, g.uris.href(c.iri), c.names.get(lang) or c.names.get(other) or c.code)
 
 
-def map_link(g: GraphServices, iri: str) -> str | None:
-    """Where a division is on the map (``/map?at=CODE``), if it is a mark of it."""
+def map_link(g: GraphServices, iri: str, level: str | None, in_force: bool) -> str | None:
+    """Where a division is on the map (``/map?at=CODE``), if it is a mark of it (only a county-level
+    division in force can be: any other division's page never makes the map's data)."""
+    if level != g.uris.eco + "CountyLevel" or not in_force:
+        return None
     c = base(g).by_iri.get(iri)
     return f"/map?at={quote(c.code)}" if c is not None else None
 

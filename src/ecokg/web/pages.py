@@ -145,7 +145,7 @@ def entity(rest: str):
     map_link = None
     if is_division(g, view):
         division = division_view(g, view, lang, page)
-        map_link = mapview.map_link(g, view.iri)
+        map_link = mapview.map_link(g, view.iri, division.level.iri if division.level else None, not division.former)
     resp = _page("entity.html", view=view, scheme=scheme, division=division, jsonld=jsonld, path=path,
                  alternates=alternates(path), map_link=map_link)
     if location and resp.status_code == 200:
