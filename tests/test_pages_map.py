@@ -241,6 +241,16 @@ def test_views_are_kept_per_app(server):
     assert mapview.map_view(g, "en") is mapview.map_view(g, "en")
     assert mapview.map_view(g, "en") is not mapview.map_view(g, "zh")
     assert mapview.base(g) is mapview.base(g)
+    # a batch the scheme lacks is the scheme's whole map, kept once (what a request says never grows the memo)
+    whole = mapview.map_view(g, "en", "national-demonstration-zone")
+    for junk in ("99", "x" * 50, "<b>"):
+        odd = mapview.map_view(g, "en", "national-demonstration-zone", junk)
+        assert odd.notice == "map_no_such_batch" and odd.marks is whole.marks
+    assert whole.notice is None
+    # the marks without a colour are shared by every filter's map in a language
+    batch = mapview.map_view(g, "en", "national-demonstration-zone", "3")
+    plain = {m.href: m for m in whole.marks if m.relation == "none"}
+    assert all(plain[m.href] is m for m in batch.marks if m.relation == "none" and m.href in plain)
 
 
 # ------------------------------------------------------------------ escaping

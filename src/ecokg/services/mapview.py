@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from urllib.parse import quote
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
@@ -275,7 +275,6 @@ class MapView:
     batches: list[Option]
     scheme: Value | None  # the filter
     batch: Value | None
-    batch_key: str | None
     coverage: list[tuple[Value, Completeness]]  # the lists the map draws and how complete they are
     complete: bool  # every list it draws is known to be complete (a list of unknown size is not)
     holders: list[HolderRow]
@@ -311,27 +310,37 @@ def _scheme_order(scheme: str, level_of: dict[str, str | None], g: GraphServices
 
 def map_view(g: GraphServices, lang: str, scheme: str | None = None, batch: str | None = None) -> MapView:
     """The map for ``?scheme=`` (a scheme's slug) and ``?batch=`` (a batch's key, see ``_batch_key``);
-    kept per filter and language.  ``UnknownScheme`` for a slug that names no scheme; a batch that is not
-    one of the scheme's is left out of the filter, with a notice."""
+    kept per filter and language (only filters that name a scheme and one of its batches are kept: what a
+    request says never grows the memo).  ``UnknownScheme`` for a slug that names no scheme; a batch that is
+    not one of the scheme's is left out of the filter, with a notice."""
     scheme = scheme or None
     batch = (batch or None) if scheme else None
     b = base(g)
-    scheme_iri = None
+    scheme_iri = batch_iri = notice = None
     if scheme is not None:
         scheme_iri = g.uris.entity("scheme/" + scheme)
         if scheme_iri not in {s for s, _ in b.schemes}:
             raise UnknownScheme(scheme)
-    return g.summary(("map", scheme_iri, batch, lang), lambda: _map_view(g, b, lang, scheme_iri, batch))
+        if batch is not None:
+            batch_iri = next((iri for iri, key, _, _ in b.batches.get(scheme_iri, []) if key == batch), None)
+            if batch_iri is None:
+                notice = "map_no_such_batch"
+    view = g.summary(("map", scheme_iri, batch_iri, lang), lambda: _map_view(g, b, lang, scheme_iri, batch_iri))
+    return replace(view, notice=notice) if notice else view
 
 
-def _map_view(g: GraphServices, b: Base, lang: str, scheme_iri: str | None, batch: str | None) -> MapView:
-    notice = None
-    batch_iri = None
-    if scheme_iri is not None and batch is not None:
-        batch_iri = next((iri for iri, key, _, _ in b.batches.get(scheme_iri, []) if key == batch), None)
-        if batch_iri is None:
-            notice, batch = "map_no_such_batch", None
+def _plain_marks(g: GraphServices, b: Base, lang: str) -> dict[str, Mark]:
+    """Every county's mark without a colour, in a language: shared by every filter's map."""
+    other = "en" if lang == "zh" else "zh"
+    out = {}
+    for c in b.counties:
+        first, second = c.names.get(lang), c.names.get(other)
+        title = " · ".join(x for x in (first or second, second if first else None, c.code) if x)
+        out[c.iri] = Mark(c.x, c.y, g.uris.href(c.iri), title, NONE, "", first or second or c.code)
+    return out
 
+
+def _map_view(g: GraphServices, b: Base, lang: str, scheme_iri: str | None, batch_iri: str | None) -> MapView:
     chosen = [d for d in b.designations if (scheme_iri is None or d["scheme"] == scheme_iri)
               and (batch_iri is None or d["batch"] == batch_iri)]
 
@@ -377,25 +386,24 @@ def _map_view(g: GraphServices, b: Base, lang: str, scheme_iri: str | None, batc
     plain, marked = [], []
     counts = {r: 0 for r in (*RELATIONS, NONE)}
     per_category = {c: 0 for c in CATEGORIES}
+    plain_marks = g.summary(("map-plain", lang), lambda: _plain_marks(g, b, lang))
     for c in b.counties:
-        first, second = c.names.get(lang), c.names.get(other)
-        title = " · ".join(x for x in (first or second, second if first else None, c.code) if x)
         rel = found.get(c.iri)
-        href = g.uris.href(c.iri)
+        mark = plain_marks[c.iri]
         if not rel:
             counts[NONE] += 1
-            plain.append(Mark(c.x, c.y, href, title, NONE, ""))
+            plain.append(mark)
             continue
         relation = next(r for r in RELATIONS if r in rel)
         category = _category({d["scheme"] for ds in rel.values() for d in ds}, level_of, g)
         counts[relation] += 1
         per_category[category] += 1
-        lines = [title]
+        lines = [mark.title]
         for r in RELATIONS:
             for d in rel.get(r, []):
                 who = "" if r == OWN else f"{name(d['h'])}: "
                 lines.append(f"{relation_words[r]} {who}{name(d['scheme'])}{batch_text(d)}")
-        marked.append(Mark(c.x, c.y, href, "\n".join(lines), relation, category, first or second or c.code))
+        marked.append(Mark(c.x, c.y, mark.href, "\n".join(lines), relation, category, mark.name))
     marked.sort(key=lambda m: (-RELATIONS.index(m.relation), m.y))  # own marks last: on top
 
     cover = {(c.scheme, c.batch): c for c in completeness(g)}
@@ -445,8 +453,8 @@ def _map_view(g: GraphServices, b: Base, lang: str, scheme_iri: str | None, batc
         complete=bool(coverage) and all(c.complete for _, c in coverage),
         schemes=scheme_options, batches=batch_options,
         scheme=g.value(ox.NamedNode(scheme_iri), lang) if scheme_iri else None,
-        batch=g.value(ox.NamedNode(batch_iri), lang) if batch_iri else None, batch_key=batch,
-        coverage=coverage, holders=holders, notice=notice, detail=_detail(plain, marked, labels, b.width, b.height),
+        batch=g.value(ox.NamedNode(batch_iri), lang) if batch_iri else None,
+        coverage=coverage, holders=holders, detail=_detail(plain, marked, labels, b.width, b.height),
     )
 
 
