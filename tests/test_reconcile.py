@@ -353,6 +353,11 @@ def test_malformed_1_0_bodies_are_400(client):
     assert "match" in _error(client.post(V10, data={"queries": "{}"}))
 
 
+def test_extension_ids_that_are_not_valid_unicode_are_400(client):
+    body = '{"ids": ["division/500154", "\\udfff"], "properties": [{"id": "code"}]}'
+    assert "each id" in _error(client.post("/reconcile", data={"extend": body}))
+
+
 def test_extension_limits(client):
     big = {"ids": [f"division/{i}" for i in range(protocol.MAX_EXTEND + 1)], "properties": [{"id": "code"}]}
     assert "at most 1000 ids" in _error(client.post("/reconcile", data={"extend": json.dumps(big)}))
@@ -427,3 +432,48 @@ def test_over_http_a_batch_of_100_names(real_server):
     req = urllib.request.Request(real_server.url + "/id/division/500154", headers={"Accept": "text/html"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.status == 200
+
+
+# ---- codes and names together, odd input -------------------------------------------------------------------
+
+def _one(client, spec: dict) -> list[dict]:
+    return post_queries(client, {"q": spec}).get_json()["q"]["result"]
+
+
+def test_a_code_and_a_name_that_agree_match(client):
+    for name in ("开州区", "开州", "Kaizhou", "开县"):
+        best = _one(client, {"query": name, "properties": [{"pid": "code", "v": "500154"}]})[0]
+        assert best["id"] == "division/500154" and best["match"], name
+        assert {f["id"] for f in best["features"]} >= {"code"}
+
+
+def test_a_code_and_a_name_that_disagree_do_not_match(client):
+    result = _one(client, {"query": "巫山县", "properties": [{"pid": "code", "v": "500154"}]})
+    assert {"division/500154", "division/500237"} <= {c["id"] for c in result}
+    assert not any(c["match"] for c in result)
+
+
+def test_the_province_scopes_other_places_too(client):
+    assert _one(client, {"query": "开州区环汉丰湖片区", "type": "Place"})[0]["match"]
+    assert _one(client, {"query": "开州区环汉丰湖片区", "type": "Place",
+                         "properties": [{"pid": "province", "v": "重庆"}]})[0]["match"]
+    assert _one(client, {"query": "开州区环汉丰湖片区", "type": "Place",
+                         "properties": [{"pid": "province", "v": "湖北"}]}) == []
+
+
+@pytest.mark.parametrize("queries", [
+    '{"q": {"query": "开州", "limit": Infinity}}', '{"q": {"query": "开州", "limit": NaN}}',
+    '{"q": {"query": "开州", "limit": 1e308}}', "[" * 100_000 + "]" * 100_000,
+    '{"q": {"query": null}}', '{"q": {"query": 5}}', '{"q": {"query": ["a"]}}',
+    '{"q": {"query": "开州", "type": [1]}}', '{"q": {"query": "开州", "properties": {"pid": "year"}}}',
+    '{"q": {"query": "开州", "properties": [{"pid": "year", "v": {"id": 5}}]}}',
+    '{"q": {"query": "开州", "properties": [{"pid": "year", "v": [true, null]}]}}',
+    '{"q": {"query": "开州", "properties": [{"pid": "province", "v": {"id": "division/420000"}}]}}',
+    '{"q": {"query": "开州", "properties": [{"pid": "level", "v": "galaxy"}]}}',
+    '{"q": {"query": "\\u0000\\ud800"}}', '{"q": {"query": "    "}}', '{"": {"query": "%"}}',
+    '{"\\ud800": {"query": "开州"}}', '{"q": {"query": "\\u0000开州区"}}',
+])
+def test_odd_batches_get_an_answer_or_a_400_never_a_500(client, queries):
+    r = client.post("/reconcile", data={"queries": queries})
+    assert r.status_code in (200, 400), r.get_data(as_text=True)[:300]
+    assert r.content_type.startswith("application/json")

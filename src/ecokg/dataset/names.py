@@ -228,7 +228,17 @@ def to_simplified(text: str) -> str:
         import opencc
 
         _T2S = opencc.OpenCC("t2s.json")
+    if not _encodable(text):  # (OpenCC takes UTF-8: a lone surrogate is left as it is)
+        return text
     return _T2S.convert(text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _UMLAUT = str.maketrans({"ü": "u", "Ü": "u", "v": "u", "V": "u"})

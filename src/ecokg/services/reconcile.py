@@ -528,6 +528,11 @@ def reconcile(index: ReconcileIndex, q: Query) -> list[Candidate]:
     def add(e: Entity, score: int, note: str = "", grace: bool = False, **features) -> None:
         if e.kind not in kinds:
             return
+        if e.kind == "place" and scope_ids is not None:
+            where = index.record(e.parent or "")
+            if where is None or (where.id if where.level == PROVINCE else index.divisions.province_of(where.id)) \
+                    not in scope_ids:
+                return
         if e.kind == "division":
             r = index.record(e.id)
             if levels is not None and r.level not in levels:
@@ -537,8 +542,14 @@ def reconcile(index: ReconcileIndex, q: Query) -> list[Candidate]:
             if year is not None and not r.in_force(year) and not grace and "former_name" not in features:
                 return
         old = out.get(e.id)
-        if old is None or score > old.score:
+        if old is None:
             out[e.id] = Candidate(e, score, features, note)
+            return
+        # found again (by its code and by its name, or by two readings): the best score, every feature
+        merged = {k: v or old.features.get(k, False) for k, v in features.items()}
+        old.features = {**old.features, **merged}
+        if score > old.score:
+            old.score, old.note = score, note
 
     codes = [normalise(str(c.get("id") if isinstance(c, dict) else c)) for c in q.code]
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", q.text or "")).strip()  # (spaces part pinyin)
@@ -558,14 +569,14 @@ def reconcile(index: ReconcileIndex, q: Query) -> list[Candidate]:
     for c in candidates:
         c.features["namesakes"] = len(sure)
     if len(sure) == 1 and not (codes and not sure[0].features.get("code")) and \
-            not (codes and name_text and not _agrees(sure[0], candidates)):
+            not (codes and name_text and not _agrees(sure[0])):
         sure[0].match = True
     return candidates[:max(1, q.limit)]
 
 
-def _agrees(best: Candidate, candidates: list[Candidate]) -> bool:
-    """With both a code and a name: the coded division is also one the name matched (scored as a name)."""
-    return bool(best.features.get("name") or best.features.get("pinyin") or best.features.get("without_level_word"))
+def _agrees(best: Candidate) -> bool:
+    """With both a code and a name: the coded division is also one the name matched."""
+    return any(best.features.get(k) for k in ("name", "pinyin", "without_level_word", "former_name"))
 
 
 def _by_code(index: ReconcileIndex, code: str, year: int | None) -> set[str]:

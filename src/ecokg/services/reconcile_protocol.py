@@ -19,6 +19,7 @@ wrong.  Nothing here knows of HTTP.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -42,6 +43,7 @@ MAX_EXTEND_PROPERTIES = 100
 MAX_SUGGEST = 100
 LIMITS = {"batch": MAX_BATCH, "text": MAX_TEXT, "candidates": MAX_LIMIT, "extend_ids": MAX_EXTEND}
 PREVIEW_SIZE = (420, 200)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}")
 
 
@@ -103,6 +105,8 @@ def parse_json(text: str | bytes, what: str) -> Any:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as e:
         raise _fail(f"`{what}` is not JSON: {e}") from None
+    except RecursionError:
+        raise _fail(f"`{what}` is nested too deeply") from None
 
 
 def _text(value: Any, where: str) -> str:
@@ -113,13 +117,15 @@ def _text(value: Any, where: str) -> str:
     text = str(value)
     if len(text) > MAX_TEXT:
         raise _fail(f"{where}: longer than {MAX_TEXT} characters")
+    if _SURROGATE.search(text):
+        raise _fail(f"{where}: not valid Unicode (a lone surrogate)")
     return text
 
 
 def _limit(value: Any, where: str) -> int:
     if value is None:
         return DEFAULT_LIMIT
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 1:
         raise _fail(f"{where}: limit must be a positive number")
     return min(int(value), MAX_LIMIT)
 
@@ -155,6 +161,8 @@ def parse_batch_02(batch: Any) -> list[tuple[str, Query]]:
     out = []
     for key, spec in batch.items():
         where = f"query {key[:50]!r}"
+        if len(key) > MAX_TEXT or _SURROGATE.search(key):
+            raise _fail(f"{where}: a query id is valid Unicode of at most {MAX_TEXT} characters")
         if not isinstance(spec, dict):
             raise _fail(f"{where}: must be a JSON object")
         unknown = set(spec) - {"query", "type", "limit", "properties", "type_strict"}
@@ -251,7 +259,7 @@ def parse_extend(body: Any) -> tuple[list[str], list[str]]:
         raise _fail(f"a data extension query holds at most {MAX_EXTEND} ids (this one {len(ids)})")
     if len(props) > MAX_EXTEND_PROPERTIES:
         raise _fail(f"a data extension query asks for at most {MAX_EXTEND_PROPERTIES} properties")
-    if not all(isinstance(i, str) and len(i) <= MAX_TEXT for i in ids):
+    if not all(isinstance(i, str) and len(i) <= MAX_TEXT and not _SURROGATE.search(i) for i in ids):
         raise _fail("each id is a string (an entity id such as division/500154)")
     if not all(isinstance(p, dict) and isinstance(p.get("id"), str) and len(p["id"]) <= MAX_TEXT for p in props):
         raise _fail("each property is {\"id\": ...}")
