@@ -65,7 +65,8 @@ def test_the_name_table_has_every_form():
     forms = Counter(r["form"] for r in ROWS)
     for form in ("exact name", "exact name in province", "prefecture + name", "without level word",
                  "traditional characters", "pinyin", "English name", "code", "former name (today's division)",
-                 "former name in its year", "same name in several provinces", "pinyin with tone marks"):
+                 "former name in its year", "same name in several provinces", "pinyin with tone marks",
+                 "published name (national list)"):
         assert forms[form] >= 1, form
     expected = Counter(r["expected"] if r["expected"] in ("ambiguous", "none") else "entity" for r in ROWS)
     assert expected["ambiguous"] >= 8 and expected["none"] >= 5
@@ -428,10 +429,13 @@ def test_over_http_a_batch_of_100_names(real_server):
     assert manifest["view"]["url"] == real_server.url + "/id/{{id}}"
     with urllib.request.urlopen(real_server.url + "/reconcile/preview?id=division%2F500154", timeout=30) as resp:
         assert "开州区" in resp.read().decode()
-    # the view URL, with the id escaped as OpenRefine may escape it, reaches the entity's page
+    # the view URL reaches the entity's page, also with the id's slash escaped (as a client may escape it)
     req = urllib.request.Request(real_server.url + "/id/division/500154", headers={"Accept": "text/html"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.status == 200
+    req = urllib.request.Request(real_server.url + "/id/division%2F500154", headers={"Accept": "text/html"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 200 and "开州区" in resp.read().decode()
 
 
 # ---- codes and names together, odd input -------------------------------------------------------------------

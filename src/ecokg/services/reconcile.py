@@ -393,8 +393,8 @@ class ReconcileIndex:
             if where:
                 parts.append("".join(where))
             years = f"{r.valid_from}–{r.valid_until}" if r.valid_until else f"{r.valid_from}–"
-            if r.valid_from == 1981:
-                years = f"by 1981–{r.valid_until or ''}"
+            if r.valid_from == 1981:  # (1981: in use by then; the code history starts there)
+                years = "≤" + years
             parts.append(years)
             if r.valid_until:
                 now = self.now(r)
