@@ -26,7 +26,8 @@ kai zhou qu, Kǎizhōu); the name of a former division, which leads on to the di
  -5    (from any of these) the name is a former division's: the candidate is the division it became
  70    a former division itself, offered below the division it became (or below a division in force
        that has the same name)
- 60    a label that starts with, or contains, the text (schemes, batches, places; no division name fits)
+ 95    (also) a place the graph holds, named after its division (重庆市云阳县龙缸片区: 龙缸片区 in 云阳县)
+ 60    a label that starts with the text (schemes, batches, places)
  40    the name read as a sub-county area (a village, town, park) inside this division
 =====  ==========================================================================================
 
@@ -611,6 +612,9 @@ def _match_division_names(index: ReconcileIndex, text: str, year: int | None, pr
         if c.area:
             score, features["area"] = SCORES["area"], True
             note = f"{c.area}: an area inside {c.division.name}"
+            for place in _places_named(index, c.area, "division/" + c.division.id):  # an area the graph holds
+                add(place, SCORES["english"] + (SCORES["traditional"] if traditional else 0),
+                    f"{c.area} in {c.division.name}", name=True, traditional=traditional)
         elif last == "pinyin":
             latin_level = any(w for w in ("qu", "xian", "shi", "zhou", "qi", "meng", "sheng")
                               if pinyin_key(text).endswith(w)) and pinyin_key(c.division.pinyin) != pinyin_key(text)
@@ -641,6 +645,21 @@ def _match_division_names(index: ReconcileIndex, text: str, year: int | None, pr
             add(index.entities["division/" + n.id], score + SCORES["via_former"],
                 f"via former name {c.division.name} ({c.division.code}, {years})", former_name=True, **features)
         add(e, SCORES["former"], "", **features)
+
+
+def _places_named(index: ReconcileIndex, text: str, division: str) -> list[Entity]:
+    """The places (not divisions) labelled ``text`` that lie in ``division`` (directly or inside a town of it)."""
+    out = []
+    for eid in index._labels.get(_key(text), ()):
+        e = index.entities[eid]
+        seen, parent = set(), e.parent
+        while e.kind == "place" and parent and parent not in seen:
+            if parent == division:
+                out.append(e)
+                break
+            seen.add(parent)
+            parent = index.entities[parent].parent if parent in index.entities else None
+    return out
 
 
 def _match_labels(index: ReconcileIndex, text: str, add) -> None:
