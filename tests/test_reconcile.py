@@ -481,3 +481,22 @@ def test_odd_batches_get_an_answer_or_a_400_never_a_500(client, queries):
     r = client.post("/reconcile", data={"queries": queries})
     assert r.status_code in (200, 400), r.get_data(as_text=True)[:300]
     assert r.content_type.startswith("application/json")
+
+
+def test_a_province_given_as_a_reconciled_entity(client):
+    """OpenRefine sends a reconciled column's value as {"id", "name"}."""
+    for v in ({"id": "division/350000", "name": "福建省"}, {"id": "https://w3id.org/ecokg/id/division/350000"}):
+        best = _one(client, {"query": "鼓楼区", "properties": [{"pid": "province", "v": v}]})[0]
+        assert best["id"] == "division/350102" and best["match"], v
+
+
+def test_a_place_in_a_town_is_scoped_by_the_province_of_the_town(client):
+    spec = {"query": "广阳岛", "type": "Place", "properties": [{"pid": "province", "v": "重庆"}]}
+    assert _one(client, spec)[0]["id"] == "place/guangyang-island"
+    spec["properties"][0]["v"] = "四川"
+    assert _one(client, spec) == []
+
+
+def test_a_statistical_code_of_a_village_is_not_its_county(client):
+    assert _one(client, {"query": "500154000000"})[0]["id"] == "division/500154"
+    assert _one(client, {"query": "500154101001"}) == []

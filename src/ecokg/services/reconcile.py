@@ -39,7 +39,6 @@ none of them a match; the province, level, code and year properties narrow them 
 from __future__ import annotations
 
 import re
-import threading
 import time
 import unicodedata
 from bisect import bisect_left
@@ -189,9 +188,6 @@ SELECT ?holder ?scheme ?batch ?year ?conferred ?batchYear WHERE {
   OPTIONAL { ?d eco:year ?year }
   OPTIONAL { ?d eco:conferredOn ?conferred }
 }"""
-
-_LEVEL_OF = {"ProvinceLevel": "ProvinceLevel", "PrefectureLevel": "PrefectureLevel", "CountyLevel": "CountyLevel"}
-
 
 def _year(term) -> int | None:
     if term is None:
@@ -370,6 +366,19 @@ class ReconcileIndex:
                 todo.extend(r.successors)
         return sorted(out, key=lambda r: r.id)
 
+    def division_of(self, e: Entity) -> DivisionRecord | None:
+        """The division a place is, or lies in (through the towns it lies in)."""
+        seen: set[str] = set()
+        current: str | None = e.id
+        while current and current not in seen:
+            seen.add(current)
+            r = self.record(current)
+            if r is not None:
+                return r
+            parent = self.entities.get(current)
+            current = parent.parent if parent else None
+        return None
+
     def ancestor_at(self, record: DivisionRecord, level: str) -> DivisionRecord | None:
         for rid in self.divisions.ancestors(record.id):
             r = self.divisions.get(rid)
@@ -530,9 +539,8 @@ def reconcile(index: ReconcileIndex, q: Query) -> list[Candidate]:
         if e.kind not in kinds:
             return
         if e.kind == "place" and scope_ids is not None:
-            where = index.record(e.parent or "")
-            if where is None or (where.id if where.level == PROVINCE else index.divisions.province_of(where.id)) \
-                    not in scope_ids:
+            where = index.division_of(e)
+            if where is None or index.divisions.province_of(where.id) not in scope_ids:
                 return
         if e.kind == "division":
             r = index.record(e.id)
@@ -556,14 +564,16 @@ def reconcile(index: ReconcileIndex, q: Query) -> list[Candidate]:
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", q.text or "")).strip()  # (spaces part pinyin)
     code_ids: set[str] = set()
     for code in codes + ([text] if re.fullmatch(r"\d{6}(?:\d{6})?", text) else []):
-        code_ids |= _by_code(index, code[:6] if len(code) == 12 else code, year)
+        if len(code) == 12 and code.endswith("000000"):  # a statistical code (统计用区划代码) of a division
+            code = code[:6]
+        code_ids |= _by_code(index, code, year)
     if text and index.entity_id(q.text):
         code_ids.add(index.entity_id(q.text))
     for cid in code_ids:
         add(index.entities[cid], SCORES["exact"], code=True)
     name_text = text if text and not re.fullmatch(r"\d{6}(?:\d{6})?", text) and not index.entity_id(q.text) else ""
     if name_text:
-        _match_division_names(index, name_text, year, provinces, add)
+        _match_division_names(index, name_text, year, scope_ids, add)
         _match_labels(index, name_text, add)
     candidates = sorted(out.values(), key=lambda c: (-c.score, c.entity.id))
     sure = [c for c in candidates if c.score >= MATCH_MIN]
@@ -591,14 +601,17 @@ def _by_code(index: ReconcileIndex, code: str, year: int | None) -> set[str]:
     return {"division/" + r.id for r in records}
 
 
-def _match_division_names(index: ReconcileIndex, text: str, year: int | None, provinces: list[str], add) -> None:
+def _match_division_names(index: ReconcileIndex, text: str, year: int | None, scope_ids: set[str] | None,
+                          add) -> None:
     variants = [(text, False)]
     simplified = to_simplified(text)
     if simplified != text:
         variants.append((simplified, True))
     english_level = bool(re.search(r"(?i)\b(district|county|city|prefecture|banner|league|province|region|"
                                    r"municipality)\s*$", fold_latin(text)))
-    province = provinces[0] if len(provinces) == 1 else None  # several: scoped after resolving
+    province = None  # one province: read the name inside it (several: scoped after resolving, by ``add``)
+    if scope_ids is not None and len(scope_ids) == 1:
+        province = index.divisions.get(next(iter(scope_ids))).name
     for variant, traditional in variants:
         res = index.divisions.resolve(variant, province=province, year=year, loose=True)
         if res.candidates:
