@@ -176,7 +176,7 @@ _OTHERS = """
 SELECT ?x ?kind ?label ?prop ?parent ?scheme ?year ?level WHERE {
   { ?x a eco:DesignationScheme BIND("scheme" AS ?kind) OPTIONAL { ?x eco:level ?level } }
   UNION { ?x a eco:Batch ; eco:scheme ?scheme BIND("batch" AS ?kind) OPTIONAL { ?x eco:year ?year } }
-  UNION { ?x a ?c . ?c rdfs:subClassOf* eco:Place . FILTER NOT EXISTS { ?x eco:divisionCode ?code }
+  UNION { ?c rdfs:subClassOf* eco:Place . ?x a ?c . FILTER NOT EXISTS { ?x eco:divisionCode ?code }
           BIND("place" AS ?kind) OPTIONAL { ?x schema:containedInPlace ?parent } }
   { ?x rdfs:label ?label BIND("label" AS ?prop) } UNION { ?x skos:altLabel ?label BIND("alt" AS ?prop) }
 }"""
