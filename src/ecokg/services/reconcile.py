@@ -3,7 +3,7 @@
 What a researcher's column holds (a yearbook's county names, with or without 县/区, with a prefecture or
 province before them, old names, traditional characters, pinyin, codes) is matched against the divisions,
 the other places, the designation schemes and their batches.  ``ReconcileIndex`` is made once from the store
-(a few SELECTs, about half a second; kept on the app's ``GraphServices``, rebuilt after ``label_max_age``
+(a few SELECTs and Python, about a second and 30 MB; kept on the app's ``GraphServices``, rebuilt after ``label_max_age``
 seconds only on a store that can change) and every query is answered from it in Python: the user's text
 never reaches SPARQL.  The protocol (manifests, the JSON of versions 0.2 and 1.0-draft, limits) is
 ``services.reconcile_protocol``; the HTTP side is ``web.reconcile``.
