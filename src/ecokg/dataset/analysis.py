@@ -37,10 +37,8 @@ CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
 # ------------------------------------------------------------------------------------------------ queries
 
 DESIGNATIONS_QUERY = """
-SELECT ?designation ?holder (SAMPLE(?hzh) AS ?holderZh) (SAMPLE(?hen) AS ?holderEn) (SAMPLE(?holderType) AS ?holderClass)
-       ?division ?divisionCode ?divisionLevel ?provinceCode ?prefectureCode
-       (GROUP_CONCAT(DISTINCT ?nowCode; separator=";") AS ?codes2024)
-       ?scheme (SAMPLE(?szh) AS ?schemeZh) (SAMPLE(?sen) AS ?schemeEn) ?schemeLevel ?batch ?ordinal ?year
+SELECT ?designation ?holder (MIN(?hzh) AS ?holderZh) (MIN(?hen) AS ?holderEn) (MIN(?holderType) AS ?holderClass)
+       ?scheme (MIN(?szh) AS ?schemeZh) (MIN(?sen) AS ?schemeEn) ?schemeLevel ?batch ?ordinal ?year
        ?conferredOn ?announcedOn ?cohortLabel ?confidence ?batchConfidence
        (GROUP_CONCAT(DISTINCT ?sourceId; separator=";") AS ?sources)
 WHERE {
@@ -51,20 +49,6 @@ WHERE {
   OPTIONAL { ?holder rdfs:label ?hzh FILTER(LANG(?hzh) = "zh") }
   OPTIONAL { ?holder rdfs:label ?hen FILTER(LANG(?hen) = "en") }
   OPTIONAL { ?holder a ?holderType FILTER(STRSTARTS(STR(?holderType), STR(eco:))) }
-  OPTIONAL {
-    # the holder if it is a division, else the nearest division it lies in
-    ?holder schema:containedInPlace* ?division .
-    ?division eco:divisionCode ?divisionCode .
-    FILTER NOT EXISTS { ?holder schema:containedInPlace* ?closer . ?closer schema:containedInPlace+ ?division ;
-                                                                          eco:divisionCode ?closerCode }
-    OPTIONAL { ?division eco:divisionLevel ?divisionLevel }
-    OPTIONAL { ?division schema:containedInPlace* ?province .
-               ?province eco:divisionLevel eco:ProvinceLevel ; eco:divisionCode ?provinceCode }
-    OPTIONAL { ?division schema:containedInPlace* ?prefecture .
-               ?prefecture eco:divisionLevel eco:PrefectureLevel ; eco:divisionCode ?prefectureCode }
-    OPTIONAL { ?division eco:successor* ?now . ?now eco:divisionCode ?nowCode .
-               FILTER NOT EXISTS { ?now eco:validUntil ?retired } }
-  }
   OPTIONAL { ?designation eco:batch ?batch .
              OPTIONAL { ?batch eco:ordinal ?ordinal }
              OPTIONAL { ?batch eco:year ?batchYear }
@@ -77,13 +61,43 @@ WHERE {
   OPTIONAL { ?designation eco:batchConfidence ?batchConfidence }
   OPTIONAL { ?designation dcterms:source/eco:sourceId ?sourceId }
 }
-GROUP BY ?designation ?holder ?division ?divisionCode ?divisionLevel ?provinceCode ?prefectureCode ?scheme ?schemeLevel
-         ?batch ?ordinal ?year ?conferredOn ?announcedOn ?cohortLabel ?confidence ?batchConfidence
+GROUP BY ?designation ?holder ?scheme ?schemeLevel ?batch ?ordinal ?year ?conferredOn ?announcedOn ?cohortLabel
+         ?confidence ?batchConfidence
+"""
+
+# the divisions a holder is (?steps 0) or lies in (1 or 2 steps up schema:containedInPlace); the table takes the
+# nearest (fewest steps, then the lowest level).  (A NOT EXISTS that picks it in SPARQL takes Oxigraph seconds.)
+_HOLDER_DIVISION = """
+  ?designation a eco:Designation ; eco:holder ?holder .
+  { ?holder eco:divisionCode ?divisionCode . BIND(?holder AS ?division) BIND(0 AS ?steps) }
+  UNION
+  { ?holder schema:containedInPlace ?division . ?division eco:divisionCode ?divisionCode . BIND(1 AS ?steps) }
+  UNION
+  { ?holder schema:containedInPlace/schema:containedInPlace ?division . ?division eco:divisionCode ?divisionCode .
+    BIND(2 AS ?steps) }
+"""
+HOLDER_DIVISIONS_QUERY = """
+SELECT DISTINCT ?holder ?steps ?division ?divisionCode ?divisionLevel ?provinceCode ?prefectureCode WHERE {
+""" + _HOLDER_DIVISION + """
+  OPTIONAL { ?division eco:divisionLevel ?divisionLevel }
+  OPTIONAL { ?division schema:containedInPlace?/schema:containedInPlace? ?province .
+             ?province eco:divisionLevel eco:ProvinceLevel ; eco:divisionCode ?provinceCode }
+  OPTIONAL { ?division schema:containedInPlace? ?prefecture .
+             ?prefecture eco:divisionLevel eco:PrefectureLevel ; eco:divisionCode ?prefectureCode }
+}
+"""
+# the divisions of the 2024 list (no eco:validUntil) that those divisions are or became (eco:successor)
+HOLDER_DIVISIONS_2024_QUERY = """
+SELECT DISTINCT ?division ?nowCode WHERE {
+""" + _HOLDER_DIVISION + """
+  ?division eco:successor* ?now . ?now eco:divisionCode ?nowCode .
+  FILTER NOT EXISTS { ?now eco:validUntil ?retired }
+}
 """
 
 # the schemes of the panel: national schemes named in batches that the graph records
 PANEL_SCHEMES_QUERY = """
-SELECT ?scheme (SAMPLE(?zh) AS ?schemeZh) (SAMPLE(?en) AS ?schemeEn) (MAX(?y) AS ?latest) WHERE {
+SELECT ?scheme (MIN(?zh) AS ?schemeZh) (MIN(?en) AS ?schemeEn) (MAX(?y) AS ?latest) WHERE {
   ?scheme a eco:DesignationScheme ; eco:level eco:National .
   ?batch a eco:Batch ; eco:scheme ?scheme .
   OPTIONAL { ?batch eco:year ?y }
@@ -94,7 +108,7 @@ SELECT ?scheme (SAMPLE(?zh) AS ?schemeZh) (SAMPLE(?en) AS ?schemeEn) (MAX(?y) AS
 
 # the county-level divisions of the 2024 list (no eco:validUntil), with province and prefecture
 PANEL_DIVISIONS_QUERY = """
-SELECT ?division ?code (SAMPLE(?zh) AS ?nameZh) (SAMPLE(?en) AS ?nameEn) ?provinceCode ?prefecture ?prefectureCode
+SELECT ?division ?code (MIN(?zh) AS ?nameZh) (MIN(?en) AS ?nameEn) ?provinceCode ?prefecture ?prefectureCode
 WHERE {
   ?division eco:divisionLevel eco:CountyLevel ; eco:divisionCode ?code .
   FILTER NOT EXISTS { ?division eco:validUntil ?retired }
@@ -150,7 +164,7 @@ SELECT DISTINCT ?designation ?scheme ?year ?holder ?unit WHERE {""" + _PANEL_DES
 # count as of a date, those named in or before its year, or in an unknown year)
 COUNTS_QUERY = """
 SELECT ?claim ?scheme ?region ?regionCode ?batch ?asOf ?stated ?confidence
-       (GROUP_CONCAT(DISTINCT ?sourceId; separator=";") AS ?sources) (SAMPLE(?recordedCount) AS ?recorded)
+       (GROUP_CONCAT(DISTINCT ?sourceId; separator=";") AS ?sources) (MIN(?recordedCount) AS ?recorded)
 WHERE {
   {
     SELECT ?claim (COUNT(DISTINCT ?designation) AS ?recordedCount) WHERE {
@@ -181,7 +195,8 @@ WHERE {
 # the one date of a build: the newest source's dcterms:issued (as void.ttl's dcterms:modified)
 MODIFIED_QUERY = """SELECT (MAX(?d) AS ?m) WHERE { ?x dcterms:issued ?d . FILTER(DATATYPE(?d) = xsd:date) }"""
 
-QUERIES = {"designations": DESIGNATIONS_QUERY, "panel-schemes": PANEL_SCHEMES_QUERY,
+QUERIES = {"designations": DESIGNATIONS_QUERY, "holder-divisions": HOLDER_DIVISIONS_QUERY,
+           "holder-divisions-2024": HOLDER_DIVISIONS_2024_QUERY, "panel-schemes": PANEL_SCHEMES_QUERY,
            "panel-divisions": PANEL_DIVISIONS_QUERY, "panel-codes": PANEL_CODES_QUERY,
            "panel-holdings": PANEL_HOLDINGS_QUERY,
            "panel-area-holdings": PANEL_AREA_HOLDINGS_QUERY, "counts": COUNTS_QUERY, "modified": MODIFIED_QUERY}
@@ -273,14 +288,30 @@ def _slug(scheme: str) -> str:
 # ---- designations.csv
 
 
+_LEVEL_RANK = {"county": 0, "prefecture": 1, "province": 2}
+
+
 def designations_table(store: Store, base: str) -> Table:
     eco = eco_ns(base)
+    nearest: dict[str, dict[str, str]] = {}
+    for r in _rows(store, HOLDER_DIVISIONS_QUERY, base):
+        r["divisionLevel"] = _level(r["divisionLevel"])
+        key = (int(r["steps"]), _LEVEL_RANK.get(r["divisionLevel"], 3), r["division"], r["provinceCode"],
+               r["prefectureCode"])
+        best = nearest.get(r["holder"])
+        if best is None or key < best["key"]:
+            nearest[r["holder"]] = {**r, "key": key}
+    now: dict[str, set[str]] = defaultdict(set)
+    for r in _rows(store, HOLDER_DIVISIONS_2024_QUERY, base):
+        now[r["division"]].add(r["nowCode"])
     rows = []
+    empty = {"division": "", "divisionCode": "", "divisionLevel": "", "provinceCode": "", "prefectureCode": ""}
     for r in _rows(store, DESIGNATIONS_QUERY, base):
+        d = nearest.get(r["holder"], empty)
         rows.append([
             r["designation"], r["holder"], r["holderZh"], r["holderEn"], _tail(r["holderClass"]),
-            r["division"], r["divisionCode"], _level(r["divisionLevel"]), r["provinceCode"], r["prefectureCode"],
-            _sorted_ids(r["codes2024"]),
+            d["division"], d["divisionCode"], d["divisionLevel"], d["provinceCode"], d["prefectureCode"],
+            ";".join(sorted(now.get(d["division"], ()))),
             r["scheme"], r["schemeZh"], r["schemeEn"], _level(r["schemeLevel"]),
             r["batch"], r["ordinal"], r["year"], r["conferredOn"], r["announcedOn"], r["cohortLabel"],
             _level(r["confidence"]), _level(r["batchConfidence"]), _sorted_ids(r["sources"]),
