@@ -353,3 +353,14 @@ def test_the_queries_are_the_modules_and_parse(built, store):
     for name, query in analysis.QUERIES.items():
         store.query(sparql_prologue(BASE) + query)
     assert resources.data_dir().is_dir()
+
+
+def test_home_and_scheme_pages_link_the_tables(built, start_site, client):
+    site = start_site(dist=str(built))
+    for path in ("/?lang=en", "/id/scheme/national-demonstration-zone?lang=zh"):
+        text = site.client.get(path).get_data(as_text=True)
+        for name in [*TABLES, "csv-metadata.json"]:
+            assert f'href="/downloads/{name}"' in text, (path, name)
+        # nothing built: the pages name the tables and link the downloads page, never a missing file
+        text = client.get(path).get_data(as_text=True)
+        assert "/downloads/panel.csv" not in text and 'href="/downloads' in text

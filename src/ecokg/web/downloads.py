@@ -60,6 +60,13 @@ def _files(dist: Path) -> list[dict]:
     return out
 
 
+@bp.app_context_processor
+def _built_files():
+    """``built(name)`` in every template: whether the build folder holds that file (pages link the tables only
+    when they are there)."""
+    return {"built": lambda name: _servable(name) and (_dist() / name).is_file()}
+
+
 @bp.get("/downloads")
 @bp.get("/downloads/")
 def index():
