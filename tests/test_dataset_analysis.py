@@ -309,7 +309,7 @@ def test_the_columns_iris_say_what_the_graph_says(built, name):
             prop = c.get("propertyUrl", "")
             if not row[c["name"]] or not prop.startswith((BASE + "ontology#", "http://www.w3.org/2000/01/rdf-schema#")):
                 continue
-            about = _expand(c.get("aboutUrl", table["tableSchema"]["aboutUrl"]), row)
+            about = _expand(c.get("aboutUrl") or table["tableSchema"]["aboutUrl"], row)
             value = _expand(c["valueUrl"], row) if "valueUrl" in c else row[c["name"]]
             assert (about, prop, value) in graph, (name, c["name"], about, value)
             checked += 1
