@@ -283,7 +283,7 @@ def build(
     all_paths = [*onto_paths, *data_paths]
     onto_set = {p.resolve() for p in resources.ontology_files()}
 
-    steps = ["validate", "read", "graphs", *[d[0] for d in DUMPS], "gzip", "tables", "void", "checksums", "store", "swap"]
+    steps = ["validate", "read", "graphs", *[d[0] for d in DUMPS], "gzip", "store", "tables", "void", "checksums", "swap"]
     state: dict = {}
     tmp: Path | None = None
     try:
@@ -349,18 +349,18 @@ def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set:
             state["dists"].append(
                 voidmod.Distribution(name + ".gz", fmt.media_type, True, len(data), _sha256(data), title + " (gzip)"))
     elif step == "tables":
-        store = ox.Store()  # the whole graph in the default graph, as the built store holds it
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in state["triples"])
-        made = analysis.tables(EmbeddedStore(store, label="build"), base)
+        # queried in the store just written (its default graph holds the whole graph, as `serve` sees it)
+        store = EmbeddedStore.open_read_only(tmp / STORE_DIR)
+        made = analysis.tables(store, base)
         files = [(t.name, t.csv_bytes(), f"{t.title_en} (CSV, analysis-ready table)", None) for t in made]
-        files.append((CSVW_METADATA, analysis.metadata_bytes(made, base, analysis.modified(EmbeddedStore(store), base)),
+        files.append((CSVW_METADATA, analysis.metadata_bytes(made, base, analysis.modified(store, base)),
                       "CSV on the Web metadata of the tables", analysis.CSVW_CONTEXT))
         for name, data, title, conforms in files:
             _write(tmp / name, data)
             state["files"].append(name)
             state["dists"].append(voidmod.Distribution(name, media_type_of_file(name), False, len(data), _sha256(data),
                                                        title, rdf=False, conforms_to=conforms))
-        del store
+        del store  # closes the database
     elif step == "void":
         graph_counts = Counter(q.graph_name.value for q in state["quads"] if isinstance(q.graph_name, ox.NamedNode))
         stats = voidmod.statistics_of_triples(state["triples"], base, graph_counts.items())
