@@ -212,6 +212,30 @@ def test_void_matches_the_dumps(built, triples, reference_graph):
     assert void.value(ds, DCTERMS.modified).toPython() == issued
 
 
+def test_tables_hold_the_whole_graph(built):
+    """The analysis-ready tables of the full data (their content: tests/test_dataset_analysis.py): every
+    designation once, every county-level division of the 2024 list once a year."""
+    import csv
+
+    store = ox.Store.read_only(str(built / "store"))
+    eco = "https://w3id.org/ecokg/ontology#"
+
+    def one(query: str) -> int:
+        return int(next(iter(store.query(f"PREFIX eco: <{eco}> " + query)))["n"].value)
+
+    def rows(name: str) -> list[dict]:
+        with open(built / name, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    assert len(rows("designations.csv")) == one("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a eco:Designation }")
+    counties = one("""SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d eco:divisionLevel eco:CountyLevel .
+        FILTER NOT EXISTS { ?d eco:validUntil ?u } }""")
+    panel = rows("panel.csv")
+    years = {r["year"] for r in panel}
+    assert counties > 2800 and len(panel) == counties * len(years) and min(years) == "2012"
+    assert len(rows("counts.csv")) == one("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a eco:StatedCount }")
+
+
 def test_checksums_match_files(built):
     lines = (built / "SHA256SUMS").read_text().splitlines()
     listed = {}

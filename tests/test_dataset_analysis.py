@@ -364,3 +364,20 @@ def test_home_and_scheme_pages_link_the_tables(built, start_site, client):
         # nothing built: the pages name the tables and link the downloads page, never a missing file
         text = client.get(path).get_data(as_text=True)
         assert "/downloads/panel.csv" not in text and 'href="/downloads' in text
+
+
+def test_a_failing_table_leaves_the_previous_build(built, core_files, tmp_path, monkeypatch):
+    import shutil
+
+    out = tmp_path / "dist"
+    shutil.copytree(built, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a query failed")
+
+    monkeypatch.setattr(analysis, "tables", broken)
+    with pytest.raises(RuntimeError, match="a query failed"):
+        build(out, paths=core_files)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]  # no temporary folder left
