@@ -1,9 +1,10 @@
 """Analysis-ready tables made from the graph by SPARQL: ``designations.csv``, ``panel.csv``, ``counts.csv`` and
 their W3C CSV on the Web metadata (``csv-metadata.json``).  ``ecokg build`` writes them beside the dumps.
 
-Every fact in a table comes from a SPARQL query of this module (``*_QUERY``), run on any ``Store``; Python only
-lays the answers out (sorting, one row per county and year, the CSV text), so the graph stays the one source of
-truth and the tables say nothing the graph does not.
+Every fact in a table comes from a SPARQL query of this module (``*_QUERY``, all in ``QUERIES``), run on any
+``Store``; Python only lays the answers out (the nearest division of a holder among those the query finds, one
+row per county and year with the flags that follow from the years of naming, sorting, the CSV text), so the graph
+stays the one source of truth and the tables say nothing the graph does not.
 
 * ``designations.csv`` — one row per ``eco:Designation``: its holder (IRI, names), the division the holder is or
   lies in (the nearest along ``schema:containedInPlace``), with its level, province and prefecture, and the
