@@ -252,6 +252,7 @@ def test_the_metadata_says_how_complete_the_lists_are(built):
         if table["url"] in ("designations.csv", "panel.csv"):
             assert "Completeness" in table["dc:description"]
             assert "national-demonstration-zone national-demonstration-zone-3 (china): recorded" in table["dc:description"]
+            assert "Batches whose size no source states (completeness unknown): " in table["dc:description"]
     counts = read(built, "counts.csv")
     if any(r["status"] == "partial" for r in counts):
         assert "PARTIAL" in meta["tables"][0]["dc:description"]

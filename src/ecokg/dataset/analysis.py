@@ -193,6 +193,15 @@ WHERE {
 } GROUP BY ?claim ?scheme ?region ?regionCode ?batch ?asOf ?stated ?confidence
 """
 
+# every batch with the designations the graph records in it, and whether any count states its size
+BATCHES_QUERY = """
+SELECT ?batch ?scheme (COUNT(DISTINCT ?designation) AS ?recorded) (COUNT(DISTINCT ?claim) AS ?statedCounts) WHERE {
+  ?batch a eco:Batch ; eco:scheme ?scheme .
+  OPTIONAL { ?designation eco:batch ?batch }
+  OPTIONAL { ?claim a eco:StatedCount ; eco:countedBatch ?batch }
+} GROUP BY ?batch ?scheme
+"""
+
 # the one date of a build: the newest source's dcterms:issued (as void.ttl's dcterms:modified)
 MODIFIED_QUERY = """SELECT (MAX(?d) AS ?m) WHERE { ?x dcterms:issued ?d . FILTER(DATATYPE(?d) = xsd:date) }"""
 
@@ -200,7 +209,8 @@ QUERIES = {"designations": DESIGNATIONS_QUERY, "holder-divisions": HOLDER_DIVISI
            "holder-divisions-2024": HOLDER_DIVISIONS_2024_QUERY, "panel-schemes": PANEL_SCHEMES_QUERY,
            "panel-divisions": PANEL_DIVISIONS_QUERY, "panel-codes": PANEL_CODES_QUERY,
            "panel-holdings": PANEL_HOLDINGS_QUERY,
-           "panel-area-holdings": PANEL_AREA_HOLDINGS_QUERY, "counts": COUNTS_QUERY, "modified": MODIFIED_QUERY}
+           "panel-area-holdings": PANEL_AREA_HOLDINGS_QUERY, "counts": COUNTS_QUERY, "batches": BATCHES_QUERY,
+           "modified": MODIFIED_QUERY}
 
 PANEL_RULES = (
     "Rows: every county-level division of the 2024 list (no eco:validUntil) for every year from 2012 to the latest "
@@ -519,12 +529,13 @@ def counts_table(store: Store, base: str) -> Table:
         cols, ["claim"], rows, about_url="{+claim}")
 
 
-def completeness_note(counts: Table) -> str:
-    """One line per scheme and batch: recorded vs stated (national batch sizes and regional totals)."""
+def completeness_note(counts: Table, store: Store, base: str) -> str:
+    """Per scheme and batch (or regional total): recorded vs stated; and the batches no count gives a size for."""
     idx = {c.name: i for i, c in enumerate(counts.columns)}
     parts: dict[tuple[str, str, str], tuple[set[int], int]] = {}
     for row in counts.rows:
-        key = (_tail(row[idx["scheme"]]), _tail(row[idx["batch"]]) or "total as of " + row[idx["as_of"]],
+        as_of = row[idx["as_of"]]
+        key = (_tail(row[idx["scheme"]]), _tail(row[idx["batch"]]) or ("total as of " + as_of if as_of else "total"),
                row[idx["region_code"]])
         stated, recorded = parts.get(key, (set(), 0))
         parts[key] = (stated | {int(row[idx["stated"]])}, max(recorded, int(row[idx["recorded"]])))
@@ -532,13 +543,16 @@ def completeness_note(counts: Table) -> str:
     for (scheme, what, region), (stated, recorded) in sorted(parts.items()):
         word = "complete" if all(recorded >= s for s in stated) else "PARTIAL"
         lines.append(f"{scheme} {what} ({region}): recorded {recorded}, stated {'/'.join(map(str, sorted(stated)))}: {word}")
-    return "Completeness (recorded designations vs counts stated by sources; see counts.csv): " + "; ".join(lines) + "."
+    unstated = sorted(f"{_tail(r['batch'])} (recorded {r['recorded']})" for r in _rows(store, BATCHES_QUERY, base)
+                      if r["statedCounts"] == "0")
+    return ("Completeness (recorded designations vs counts stated by sources; see counts.csv): " + "; ".join(lines)
+            + ". Batches whose size no source states (completeness unknown): " + (", ".join(unstated) or "none") + ".")
 
 
 def tables(store: Store, base: str) -> list[Table]:
     """The three tables, made from ``store`` (its default graph: the whole graph)."""
     counts = counts_table(store, base)
-    note = completeness_note(counts)
+    note = completeness_note(counts, store, base)
     out = [designations_table(store, base), panel_table(store, base), counts]
     for t in out[:2]:
         t.notes.append(note)
