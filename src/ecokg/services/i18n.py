@@ -57,8 +57,16 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "examples_text": ("Ask the graph anything in SPARQL; the query page has ready-made examples "
                       "(places by batch, stated counts against the graph, indicators by year…).",
                       "用 SPARQL 查询图谱；查询页面提供现成示例（按批次列出地区、来源数量与图谱对比、历年指标……）。"),
-    "downloads_text": ("The whole graph as dumps (Turtle, N-Triples, TriG…), its VoID description and checksums.",
-                       "整个图谱的数据文件（Turtle、N-Triples、TriG 等）、VoID 描述与校验和。"),
+    "downloads_text": ("The whole graph as dumps (Turtle, N-Triples, TriG…), its VoID description and checksums, and "
+                       "analysis-ready CSV tables with their CSV on the Web metadata.",
+                       "整个图谱的数据文件（Turtle、N-Triples、TriG 等）、VoID 描述与校验和，以及分析用 CSV 表格及其 "
+                       "CSV on the Web 元数据。"),
+    "tables": ("Analysis-ready tables", "分析用表格"),
+    "tables_text": ("CSV tables made from the graph: one row per designation, a county × year panel (with the code "
+                    "in force each year) and each batch's stated size beside the designations recorded (the lists are "
+                    "incomplete: a county not recorded is unknown, not undesignated).",
+                    "由图谱生成的 CSV 表格：每个命名一行、县级单位×年份面板（含各年有效的区划代码），以及各批次声明数量与"
+                    "图谱记录数量（名单并不完整：未记录的县为未知，而非未获命名）。"),
     "licence": ("Licence", "许可"),
     "licence_text": ("The data and ontology are dedicated to the public domain under CC0 1.0.",
                      "数据与本体以 CC0 1.0 贡献至公有领域。"),
