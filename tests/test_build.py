@@ -28,6 +28,8 @@ from rdflib.compare import isomorphic
 from ecokg import resources
 from ecokg.rdf.files import parse_file
 
+pytestmark = pytest.mark.slow  # builds of the whole bundled data (the analysis tables build the core: test_dataset_analysis)
+
 BROKEN = Path(__file__).resolve().parent / "broken"
 DUMPS = ["ecokg.ttl", "ecokg.nt", "ecokg.jsonld", "ecokg.trig"]
 TABLES = ["designations.csv", "panel.csv", "counts.csv", "csv-metadata.json"]  # dataset/analysis.py

@@ -303,6 +303,7 @@ def _write(folder: Path, *lines: str) -> Path:
     return folder / MAPPING.name
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_a_malformed_row_is_a_violation_naming_file_and_line(table_copy):
     mapping = _write(table_copy,
                      GOOD,
@@ -355,6 +356,7 @@ def test_cli_names_the_row_and_exits_2_for_a_duplicate_key(table_copy):
     assert r.returncode == 2 and "divisions.csv:3: duplicate key" in r.stderr
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_conversion_is_deterministic_and_the_cache_gives_the_same_triples(tmp_path, monkeypatch):
     monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
     tables._memo.clear()

@@ -142,6 +142,7 @@ def _crawlable(href: str) -> bool:
     return href.startswith("/") and not href.startswith("//")
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_crawl_from_home_finds_no_broken_link(server):
     """Breadth-first from the home page over every internal link (bounded)."""
     limit = 700
