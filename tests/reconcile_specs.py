@@ -10,8 +10,8 @@ Where the copy is: ``$ECOKG_RECON_SPECS`` — a checkout of that repository, or 
 mirror clone: the files are read from its ``HEAD``) — else the workplace's mirror of it
 (``/work/.mirror/reconciliation-api+specs/repo``).  Without one (a fresh machine, CI) the structural check
 alone runs; to add the schemas, ``git clone https://github.com/reconciliation-api/specs`` and point
-``ECOKG_RECON_SPECS`` at it (``ECOKG_RECON_SPECS=none`` runs as without a copy).  A copy named by ``ECOKG_RECON_SPECS`` that cannot be read is an error; the
-workplace mirror that cannot be read counts as none.
+``ECOKG_RECON_SPECS`` at it (``ECOKG_RECON_SPECS=none`` runs as without a copy).  A copy named by
+``ECOKG_RECON_SPECS`` that cannot be read is an error; the workplace mirror that cannot be read counts as none.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import reconcile_structure
@@ -59,7 +59,7 @@ def _list(kind: str, root: Path, rel: str) -> list[str]:
     return sorted(n for n in out.split() if n.endswith(".json"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def schemas(version: str) -> dict[str, dict] | None:
     """{file name: schema} of one version, or None when no copy of the specs is here."""
     source = _source()
@@ -86,20 +86,24 @@ def _describe() -> str:
 CHECKS = _describe()  # which checks validate() runs in this session
 
 
-def validate_schema(version: str, schema_name: str, instance) -> bool:
-    """Raise ``jsonschema.ValidationError`` unless ``instance`` fits ``{version}/schemas/{schema_name}.json``;
-    False (nothing checked) when there is no copy of the specs."""
-    found = schemas(version)
-    if found is None:
-        return False
+@cache
+def _validator(version: str, schema_name: str):
     from jsonschema import Draft7Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
+    found = schemas(version)
     registry = Registry().with_resources(
         (s["$id"], Resource.from_contents(s, default_specification=DRAFT7)) for s in found.values() if "$id" in s)
-    schema = found[schema_name + ".json"]
-    Draft7Validator(schema, registry=registry).validate(instance)
+    return Draft7Validator(found[schema_name + ".json"], registry=registry)
+
+
+def validate_schema(version: str, schema_name: str, instance) -> bool:
+    """Raise ``jsonschema.ValidationError`` unless ``instance`` fits ``{version}/schemas/{schema_name}.json``;
+    False (nothing checked) when there is no copy of the specs."""
+    if schemas(version) is None:
+        return False
+    _validator(version, schema_name).validate(instance)
     return True
 
 

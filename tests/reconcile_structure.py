@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 V02, V10 = "0.2", "1.0-draft"
 
@@ -249,11 +250,12 @@ def query_batch(version: str, batch: Any) -> None:
             assert "query" in q or q.get("properties"), \
                 f"{where}: needs `query` or a non-empty `properties` list (has {sorted(q)})"
         return
-    condition = (lambda c, w: fields(c, w, need=("matchType", "propertyValue"),
-                                     matchType=one_of(("name", "id", "property")), propertyId=string,
-                                     propertyValue=values,
-                                     matchQuantifier=one_of(("any", "all", "none")), matchQualifier=string,
-                                     required=boolean))
+
+    def condition(c: Any, where: str) -> None:
+        fields(c, where, need=("matchType", "propertyValue"), matchType=one_of(("name", "id", "property")),
+               propertyId=string, propertyValue=values, required=boolean,
+               matchQuantifier=one_of(("any", "all", "none")), matchQualifier=string)
+
     fields(batch, "query batch", need=("queries",),
            queries=array_of(lambda q, w: fields(q, w, need=("conditions",), closed=True, type=string,
                                                 limit=number, conditions=array_of(condition, at_least=1),
