@@ -1,10 +1,17 @@
-"""The JSON schemas of the W3C Entity Reconciliation API, read from a local copy of the public
-``reconciliation-api/specs`` repository (never copied into this one).
+"""Checking the reconciliation service's JSON against the W3C Entity Reconciliation API.
+
+``validate(version, name, instance)`` always runs our own structural check (``reconcile_structure``: the
+required keys, types, enumerations and nesting of the specification's ``{version}/schemas/{name}.json``,
+written as assertions), and also the specification's JSON schemas themselves (``jsonschema``) when a local
+copy of the public ``reconciliation-api/specs`` repository is here (never copied into this one).  ``CHECKS``
+says which ran in this session (also in pytest's header).
 
 Where the copy is: ``$ECOKG_RECON_SPECS`` — a checkout of that repository, or its git directory (a bare or
 mirror clone: the files are read from its ``HEAD``) — else the workplace's mirror of it
-(``/work/.mirror/reconciliation-api+specs/repo``).  Without one, the schema tests skip and say how to get it
-(``git clone https://github.com/reconciliation-api/specs``, then point ``ECOKG_RECON_SPECS`` at it).
+(``/work/.mirror/reconciliation-api+specs/repo``).  Without one (a fresh machine, CI) the structural check
+alone runs; to add the schemas, ``git clone https://github.com/reconciliation-api/specs`` and point
+``ECOKG_RECON_SPECS`` at it (``ECOKG_RECON_SPECS=none`` runs as without a copy).  A copy named by
+``ECOKG_RECON_SPECS`` that cannot be read is an error; the workplace mirror that cannot be read counts as none.
 """
 
 from __future__ import annotations
@@ -12,10 +19,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-import pytest
+import reconcile_structure
 
 MIRROR = Path("/work/.mirror/reconciliation-api+specs/repo")
 VERSION_DIRS = {"0.2": "0.2", "1.0-draft": "1.0-draft"}
@@ -23,6 +30,8 @@ VERSION_DIRS = {"0.2": "0.2", "1.0-draft": "1.0-draft"}
 
 def _source() -> tuple[str, Path] | None:
     """("dir", path) for a checkout, ("git", path) for a git directory, None if there is none."""
+    if os.environ.get("ECOKG_RECON_SPECS", "").strip().lower() == "none":  # as on a machine without a copy
+        return None
     for candidate in (os.environ.get("ECOKG_RECON_SPECS"), str(MIRROR)):
         if not candidate:
             continue
@@ -50,23 +59,35 @@ def _list(kind: str, root: Path, rel: str) -> list[str]:
     return sorted(n for n in out.split() if n.endswith(".json"))
 
 
-@lru_cache(maxsize=None)
-def schemas(version: str) -> dict[str, dict]:
-    """{file name: schema} of one version; skips the test when no copy of the specs is here."""
+@cache
+def schemas(version: str) -> dict[str, dict] | None:
+    """{file name: schema} of one version, or None when no copy of the specs is here."""
     source = _source()
     if source is None:
-        pytest.skip("no local copy of the reconciliation-api/specs repository: clone "
-                    "https://github.com/reconciliation-api/specs and set ECOKG_RECON_SPECS to it")
+        return None
     kind, root = source
     rel = f"{VERSION_DIRS[version]}/schemas"
     try:
         return {name: json.loads(_read(kind, root, f"{rel}/{name}")) for name in _list(kind, root, rel)}
     except (subprocess.CalledProcessError, OSError) as e:
-        pytest.skip(f"cannot read the reconciliation specs at {root}: {e}")
+        if os.environ.get("ECOKG_RECON_SPECS"):
+            raise RuntimeError(f"cannot read the reconciliation specs at {root} (ECOKG_RECON_SPECS): {e}") from e
+        return None
 
 
-def validate(version: str, schema_name: str, instance) -> None:
-    """Raise ``jsonschema.ValidationError`` unless ``instance`` fits ``{version}/schemas/{schema_name}.json``."""
+def _describe() -> str:
+    source = _source()
+    if source is None:
+        return ("structure only (reconcile_structure; no copy of reconciliation-api/specs: set ECOKG_RECON_SPECS "
+                "to add its JSON schemas)")
+    return f"structure (reconcile_structure) and the specs' JSON schemas (jsonschema, from {source[1]})"
+
+
+CHECKS = _describe()  # which checks validate() runs in this session
+
+
+@cache
+def _validator(version: str, schema_name: str):
     from jsonschema import Draft7Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
@@ -74,5 +95,20 @@ def validate(version: str, schema_name: str, instance) -> None:
     found = schemas(version)
     registry = Registry().with_resources(
         (s["$id"], Resource.from_contents(s, default_specification=DRAFT7)) for s in found.values() if "$id" in s)
-    schema = found[schema_name + ".json"]
-    Draft7Validator(schema, registry=registry).validate(instance)
+    return Draft7Validator(found[schema_name + ".json"], registry=registry)
+
+
+def validate_schema(version: str, schema_name: str, instance) -> bool:
+    """Raise ``jsonschema.ValidationError`` unless ``instance`` fits ``{version}/schemas/{schema_name}.json``;
+    False (nothing checked) when there is no copy of the specs."""
+    if schemas(version) is None:
+        return False
+    _validator(version, schema_name).validate(instance)
+    return True
+
+
+def validate(version: str, schema_name: str, instance) -> None:
+    """Raise ``AssertionError`` unless ``instance`` has the structure of ``{version}/schemas/{schema_name}.json``
+    (always checked), and ``jsonschema.ValidationError`` unless it fits that schema (when the specs are here)."""
+    reconcile_structure.check(version, schema_name, instance)
+    validate_schema(version, schema_name, instance)

@@ -320,9 +320,9 @@ def _error(r, status: int = 400) -> str:
 
 
 def test_a_batch_over_the_limit_is_400(client):
-    batch = {f"q{i}": {"query": "开州"} for i in range(protocol.MAX_BATCH + 1)}
+    batch = {f"q{i}": {"query": "开州"} for i in range(protocol.DEFAULT_LIMITS.batch + 1)}
     assert "at most 500 queries" in _error(post_queries(client, batch))
-    v10 = {"queries": [{"conditions": [{"matchType": "name", "propertyValue": "开州"}]}] * (protocol.MAX_BATCH + 1)}
+    v10 = {"queries": [{"conditions": [{"matchType": "name", "propertyValue": "开州"}]}] * (protocol.DEFAULT_LIMITS.batch + 1)}
     assert "at most 500 queries" in _error(client.post(V10 + "/match", json=v10))
 
 
@@ -360,7 +360,7 @@ def test_extension_ids_that_are_not_valid_unicode_are_400(client):
 
 
 def test_extension_limits(client):
-    big = {"ids": [f"division/{i}" for i in range(protocol.MAX_EXTEND + 1)], "properties": [{"id": "code"}]}
+    big = {"ids": [f"division/{i}" for i in range(protocol.DEFAULT_LIMITS.extend_ids + 1)], "properties": [{"id": "code"}]}
     assert "at most 1000 ids" in _error(client.post("/reconcile", data={"extend": json.dumps(big)}))
     assert "data extension query" in _error(client.post(V10 + "/extend", json={"ids": "x"}))
 
@@ -375,6 +375,39 @@ def test_a_body_over_the_limit_is_413(start_site):
     assert "larger than the limit" in _error(post_queries(site.client, batch), 413)
     assert "larger than the limit" in _error(site.client.post(V10 + "/match", json={"queries": [
         {"conditions": [{"matchType": "name", "propertyValue": "开州区"}]}] * 200}), 413)
+
+
+def test_the_limits_are_settings(start_site):
+    from ecokg.settings import Settings
+
+    assert protocol.Limits(batch=Settings().reconcile_batch, text=Settings().reconcile_text,
+                           candidates=Settings().reconcile_candidates,
+                           extend_ids=Settings().reconcile_extend) == protocol.DEFAULT_LIMITS
+    env = Settings.from_env({"ECOKG_RECONCILE_BATCH": "3", "ECOKG_RECONCILE_TEXT": "4",
+                             "ECOKG_RECONCILE_CANDIDATES": "2", "ECOKG_RECONCILE_EXTEND": "5"})
+    assert (env.reconcile_batch, env.reconcile_text, env.reconcile_candidates, env.reconcile_extend) == (3, 4, 2, 5)
+    with pytest.raises(ValueError, match="reconcile_batch must be at least 1"):
+        Settings(reconcile_batch=0)
+    site = start_site(reconcile_batch=3, reconcile_text=20, reconcile_candidates=2, reconcile_extend=5)
+    c = site.client
+    for path, version in (("/reconcile", "0.2"), (V10, "1.0-draft")):
+        manifest = c.get(path).get_json()
+        assert manifest["batchSize"] == 3
+        validate(version, "manifest", manifest)
+    four = {f"q{i}": {"query": "开州"} for i in range(4)}
+    assert "at most 3 queries" in _error(post_queries(c, four))
+    assert "at most 3 queries" in _error(c.post(V10 + "/match", json={"queries": [
+        {"conditions": [{"matchType": "name", "propertyValue": "开州"}]}] * 4}))
+    assert "longer than 20 characters" in _error(post_queries(c, {"q": {"query": "开州" * 10 + "区"}}))
+    assert "longer than 20 characters" in _error(c.get("/reconcile/suggest/entity?prefix=" + "kaizhou" * 3))
+    assert "each id" in _error(c.post(V10 + "/extend", json={"ids": ["division/" + "5" * 12], "properties": []}))
+    body = post_queries(c, {"q": {"query": "鼓楼区", "limit": 10}, "r": {"query": "鼓楼区"}}).get_json()
+    assert len(body["q"]["result"]) == 2 and len(body["r"]["result"]) == 2  # four 鼓楼区, two candidates
+    six = {"ids": [f"division/50015{i}" for i in range(6)], "properties": [{"id": "code"}]}
+    assert "at most 5 ids" in _error(c.post("/reconcile", data={"extend": json.dumps(six)}))
+    assert "at most 5 ids" in _error(c.post(V10 + "/extend", json=six))
+    five = c.post(V10 + "/extend", json={**six, "ids": six["ids"][:5]})
+    assert five.status_code == 200 and len(five.get_json()["rows"]) == 5
 
 
 @pytest.mark.parametrize("path", ["/reconcile", V10, "/reconcile/suggest/entity?prefix=k", V10 + "/match",

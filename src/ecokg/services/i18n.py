@@ -57,6 +57,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "examples_text": ("Ask the graph anything in SPARQL; the query page has ready-made examples "
                       "(places by batch, stated counts against the graph, indicators by year…).",
                       "用 SPARQL 查询图谱；查询页面提供现成示例（按批次列出地区、来源数量与图谱对比、历年指标……）。"),
+    "reconcile": ("Reconciliation service", "名称对齐服务"),
+    "reconcile_text": ("A spreadsheet of place names (old names, pinyin, codes…)? Match them to divisions and add "
+                       "their codes and designations in OpenRefine: add this standard reconciliation service "
+                       "(W3C Reconciliation API 0.2; the 1.0 draft at /reconcile/1.0-draft):",
+                       "表格中有地名（旧名、拼音、代码……）？可在 OpenRefine 中将其对齐到行政区划，并添加代码与命名信息："
+                       "添加以下标准对齐服务（W3C Reconciliation API 0.2；1.0 草案见 /reconcile/1.0-draft）："),
     "downloads_text": ("The whole graph as dumps (Turtle, N-Triples, TriG…), its VoID description and checksums, and "
                        "analysis-ready CSV tables with their CSV on the Web metadata.",
                        "整个图谱的数据文件（Turtle、N-Triples、TriG 等）、VoID 描述与校验和，以及分析用 CSV 表格及其 "

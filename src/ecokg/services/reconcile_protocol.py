@@ -10,10 +10,11 @@ and data extension with service URLs, 1.0-draft with booleans and fixed routes):
   (``queries`` with ``conditions``; answers as arrays), ``/suggest/{entity,type,property}``, ``/preview``,
   ``/extend/propose``.
 
-Both answer from the same index with the same scores.  Limits (``LIMITS``): at most ``MAX_BATCH`` queries in
-a batch, ``MAX_TEXT`` characters in a query text or property value, ``MAX_EXTEND`` ids in a data extension;
-past them, or for JSON that is not a batch of the version's shape, ``ReconcileError`` (400) says what was
-wrong.  Nothing here knows of HTTP.
+Both answer from the same index with the same scores.  Limits (``Limits``, from the settings
+``reconcile_batch``, ``reconcile_text``, ``reconcile_candidates``, ``reconcile_extend``; ``DEFAULT_LIMITS``
+without them): at most ``batch`` queries in a batch, ``text`` characters in a query text, property value or id,
+``candidates`` candidates per query, ``extend_ids`` ids in a data extension; past them, or for JSON that is
+not a batch of the version's shape, ``ReconcileError`` (400) says what was wrong.  Nothing here knows of HTTP.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ecokg import __version__
@@ -33,18 +35,32 @@ V02, V10 = "0.2", "1.0-draft"
 VERSIONS = (V02, V10)
 ROOTS = {V02: "/reconcile", V10: "/reconcile/1.0-draft"}
 
-MAX_BATCH = 500  # queries in one batch
-MAX_TEXT = 200  # characters in a query text or one property value
 MAX_VALUES = 20  # values of one property in one query
-MAX_LIMIT = 50  # candidates per query
-DEFAULT_LIMIT = 10
-MAX_EXTEND = 1000  # ids in one data extension query
+DEFAULT_LIMIT = 10  # candidates per query when it does not say (at most Limits.candidates)
 MAX_EXTEND_PROPERTIES = 100
 MAX_SUGGEST = 100
-LIMITS = {"batch": MAX_BATCH, "text": MAX_TEXT, "candidates": MAX_LIMIT, "extend_ids": MAX_EXTEND}
 PREVIEW_SIZE = (420, 200)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]{0,63}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,63}){0,3}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask (the settings ``reconcile_*``; these defaults are theirs)."""
+
+    batch: int = 500  # queries in one batch (the manifest's batchSize)
+    text: int = 200  # characters in a query text, one property value, a query id or an extension id
+    candidates: int = 50  # candidates per query (a query's limit is capped to it)
+    extend_ids: int = 1000  # ids in one data extension query
+
+    def __post_init__(self) -> None:
+        for name in ("batch", "text", "candidates", "extend_ids"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"the reconciliation limit {name} must be a whole number of at least 1, not {value!r}")
+
+
+DEFAULT_LIMITS = Limits()
 
 
 class ReconcileError(EcokgError):
@@ -64,7 +80,7 @@ def valid_callback(name: str) -> bool:
 
 # ---- manifests --------------------------------------------------------------------------------------------
 
-def manifest(version: str, host: str, base_uri: str) -> dict[str, Any]:
+def manifest(version: str, host: str, base_uri: str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The service manifest of ``version``; ``host`` is the server's own URL (``http://127.0.0.1:8080``)."""
     host = host.rstrip("/")
     root = host + ROOTS[version]
@@ -74,7 +90,7 @@ def manifest(version: str, host: str, base_uri: str) -> dict[str, Any]:
         "documentation": host + "/",
         "serviceVersion": __version__,
         "defaultTypes": [TYPE_BY_ID[t].as_json() for t in ("CountyLevel", "PrefectureLevel", "AdministrativeDivision")],
-        "batchSize": MAX_BATCH,
+        "batchSize": limits.batch,
     }
     if version == V02:
         out.update({
@@ -109,35 +125,35 @@ def parse_json(text: str | bytes, what: str) -> Any:
         raise _fail(f"`{what}` is nested too deeply") from None
 
 
-def _text(value: Any, where: str) -> str:
+def _text(value: Any, where: str, limits: Limits) -> str:
     if isinstance(value, dict):
         value = value.get("id", value.get("name", ""))
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise _fail(f"{where}: a value must be a string, a number or an entity ({{\"id\": ...}})")
     text = str(value)
-    if len(text) > MAX_TEXT:
-        raise _fail(f"{where}: longer than {MAX_TEXT} characters")
+    if len(text) > limits.text:
+        raise _fail(f"{where}: longer than {limits.text} characters")
     if _SURROGATE.search(text):
         raise _fail(f"{where}: not valid Unicode (a lone surrogate)")
     return text
 
 
-def _limit(value: Any, where: str) -> int:
+def _limit(value: Any, where: str, limits: Limits) -> int:
     if value is None:
-        return DEFAULT_LIMIT
+        return min(DEFAULT_LIMIT, limits.candidates)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 1:
         raise _fail(f"{where}: limit must be a positive number")
-    return min(int(value), MAX_LIMIT)
+    return min(int(value), limits.candidates)
 
 
-def _add_property(q: Query, pid: Any, values: Any, where: str) -> None:
+def _add_property(q: Query, pid: Any, values: Any, where: str, limits: Limits) -> None:
     if pid not in QUERY_PROPERTY_IDS:
         known = ", ".join(sorted(QUERY_PROPERTY_IDS))
         raise _fail(f"{where}: unknown property {str(pid)[:50]!r} (properties: {known})")
     values = values if isinstance(values, list) else [values]
     if len(values) > MAX_VALUES:
         raise _fail(f"{where}: more than {MAX_VALUES} values for {pid}")
-    getattr(q, pid).extend(v if isinstance(v, dict) and "id" in v else _text(v, where) for v in values)
+    getattr(q, pid).extend(v if isinstance(v, dict) and "id" in v else _text(v, where, limits) for v in values)
 
 
 def _types(value: Any, where: str) -> tuple[str, ...]:
@@ -152,17 +168,17 @@ def _types(value: Any, where: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def parse_batch_02(batch: Any) -> list[tuple[str, Query]]:
+def parse_batch_02(batch: Any, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Query]]:
     """A 0.2 query batch (``{"q0": {"query": ..., "type": ..., "properties": [{"pid", "v"}]}}``)."""
     if not isinstance(batch, dict):
         raise _fail("`queries` must be a JSON object of queries keyed by id")
-    if len(batch) > MAX_BATCH:
-        raise _fail(f"a batch holds at most {MAX_BATCH} queries (this one {len(batch)})")
+    if len(batch) > limits.batch:
+        raise _fail(f"a batch holds at most {limits.batch} queries (this one {len(batch)})")
     out = []
     for key, spec in batch.items():
         where = f"query {key[:50]!r}"
-        if len(key) > MAX_TEXT or _SURROGATE.search(key):
-            raise _fail(f"{where}: a query id is valid Unicode of at most {MAX_TEXT} characters")
+        if len(key) > limits.text or _SURROGATE.search(key):
+            raise _fail(f"{where}: a query id is valid Unicode of at most {limits.text} characters")
         if not isinstance(spec, dict):
             raise _fail(f"{where}: must be a JSON object")
         unknown = set(spec) - {"query", "type", "limit", "properties", "type_strict"}
@@ -170,8 +186,8 @@ def parse_batch_02(batch: Any) -> list[tuple[str, Query]]:
             raise _fail(f"{where}: unknown field {sorted(unknown)[0][:50]!r}")
         if "query" not in spec and not spec.get("properties"):
             raise _fail(f"{where}: needs `query` or `properties`")
-        q = Query(text=_text(spec.get("query", ""), where) if "query" in spec else "",
-                  types=_types(spec.get("type"), where), limit=_limit(spec.get("limit"), where))
+        q = Query(text=_text(spec.get("query", ""), where, limits) if "query" in spec else "",
+                  types=_types(spec.get("type"), where), limit=_limit(spec.get("limit"), where, limits))
         if not isinstance(spec.get("query", ""), str):
             raise _fail(f"{where}: `query` must be a string")
         props = spec.get("properties") or []
@@ -180,18 +196,18 @@ def parse_batch_02(batch: Any) -> list[tuple[str, Query]]:
         for p in props:
             if not isinstance(p, dict) or "pid" not in p or "v" not in p:
                 raise _fail(f"{where}: each property is {{\"pid\": ..., \"v\": ...}}")
-            _add_property(q, p["pid"], p["v"], where)
+            _add_property(q, p["pid"], p["v"], where, limits)
         out.append((str(key), q))
     return out
 
 
-def parse_batch_10(body: Any) -> list[Query]:
+def parse_batch_10(body: Any, limits: Limits = DEFAULT_LIMITS) -> list[Query]:
     """A 1.0-draft query batch (``{"queries": [{"conditions": [...], "type": ..., "limit": ...}]}``)."""
     if not isinstance(body, dict) or not isinstance(body.get("queries"), list):
         raise _fail("the body must be a JSON object with a `queries` list")
     queries = body["queries"]
-    if len(queries) > MAX_BATCH:
-        raise _fail(f"a batch holds at most {MAX_BATCH} queries (this one {len(queries)})")
+    if len(queries) > limits.batch:
+        raise _fail(f"a batch holds at most {limits.batch} queries (this one {len(queries)})")
     out = []
     for n, spec in enumerate(queries):
         where = f"query {n}"
@@ -202,7 +218,7 @@ def parse_batch_10(body: Any) -> list[Query]:
             raise _fail(f"{where}: unknown field {sorted(unknown)[0][:50]!r}")
         if "type" in spec and not isinstance(spec["type"], str):
             raise _fail(f"{where}: type must be one type id")
-        q = Query(types=_types(spec.get("type"), where), limit=_limit(spec.get("limit"), where))
+        q = Query(types=_types(spec.get("type"), where), limit=_limit(spec.get("limit"), where, limits))
         names = []
         for c in spec["conditions"]:
             if not isinstance(c, dict) or "matchType" not in c or "propertyValue" not in c:
@@ -212,9 +228,9 @@ def parse_batch_10(body: Any) -> list[Query]:
             kind, value = c["matchType"], c["propertyValue"]
             if kind in ("name", "id"):
                 values = value if isinstance(value, list) else [value]
-                names.extend(_text(v, where) for v in values[:1])
+                names.extend(_text(v, where, limits) for v in values[:1])
             elif kind == "property":
-                _add_property(q, c.get("propertyId"), value, where)
+                _add_property(q, c.get("propertyId"), value, where, limits)
             else:
                 raise _fail(f"{where}: matchType must be name, id or property")
         q.text = names[0] if names else ""
@@ -250,18 +266,18 @@ def results_10(index: ReconcileIndex, queries: list[Query]) -> dict[str, Any]:
 
 # ---- data extension ---------------------------------------------------------------------------------------
 
-def parse_extend(body: Any) -> tuple[list[str], list[str]]:
+def parse_extend(body: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[list[str], list[str]]:
     if not isinstance(body, dict) or not isinstance(body.get("ids"), list) or not isinstance(
             body.get("properties"), list):
         raise _fail("a data extension query is {\"ids\": [...], \"properties\": [{\"id\": ...}]}")
     ids, props = body["ids"], body["properties"]
-    if len(ids) > MAX_EXTEND:
-        raise _fail(f"a data extension query holds at most {MAX_EXTEND} ids (this one {len(ids)})")
+    if len(ids) > limits.extend_ids:
+        raise _fail(f"a data extension query holds at most {limits.extend_ids} ids (this one {len(ids)})")
     if len(props) > MAX_EXTEND_PROPERTIES:
         raise _fail(f"a data extension query asks for at most {MAX_EXTEND_PROPERTIES} properties")
-    if not all(isinstance(i, str) and len(i) <= MAX_TEXT and not _SURROGATE.search(i) for i in ids):
+    if not all(isinstance(i, str) and len(i) <= limits.text and not _SURROGATE.search(i) for i in ids):
         raise _fail("each id is a string (an entity id such as division/500154)")
-    if not all(isinstance(p, dict) and isinstance(p.get("id"), str) and len(p["id"]) <= MAX_TEXT for p in props):
+    if not all(isinstance(p, dict) and isinstance(p.get("id"), str) and len(p["id"]) <= limits.text for p in props):
         raise _fail("each property is {\"id\": ...}")
     return ids, [p["id"] for p in props]
 
@@ -312,9 +328,9 @@ def _prefix_match(items, prefix: str):
 
 
 def suggest(index: ReconcileIndex, kind: str, prefix: str, *, types: tuple[str, ...] = (), limit: int = 10,
-            offset: int = 0) -> dict[str, Any]:
-    if len(prefix) > MAX_TEXT:
-        raise _fail(f"prefix: longer than {MAX_TEXT} characters")
+            offset: int = 0, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    if len(prefix) > limits.text:
+        raise _fail(f"prefix: longer than {limits.text} characters")
     limit = max(1, min(limit, MAX_SUGGEST))
     offset = max(0, offset)
     if kind == "entity":

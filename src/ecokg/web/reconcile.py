@@ -34,6 +34,13 @@ def _index() -> service.ReconcileIndex:
     return service.index_for(services())
 
 
+def _limits() -> protocol.Limits:
+    """The limits of this server (settings ``reconcile_*``)."""
+    s = ctx().settings
+    return protocol.Limits(batch=s.reconcile_batch, text=s.reconcile_text, candidates=s.reconcile_candidates,
+                           extend_ids=s.reconcile_extend)
+
+
 def warm(app) -> threading.Thread | None:
     """Make the app's reconciliation index in a thread of its own (in each server worker, after the fork), so
     that the first batch does not wait for it; a request that comes first waits for the same build."""
@@ -117,32 +124,32 @@ def root(version: str):
     if version == V10:
         if request.method == "POST":
             raise ReconcileError("version 1.0-draft takes queries at POST /reconcile/1.0-draft/match")
-        return _json(protocol.manifest(V10, request.host_url, services().uris.base))
+        return _json(protocol.manifest(V10, request.host_url, services().uris.base, _limits()))
     callback = request.args.get("callback") if request.method == "GET" else None
     if callback is not None and not protocol.valid_callback(callback):
         raise ReconcileError("`callback` must be a JavaScript identifier")
     queries, extend = _param("queries"), _param("extend")
     if queries is not None:
-        batch = protocol.parse_batch_02(protocol.parse_json(queries, "queries"))
+        batch = protocol.parse_batch_02(protocol.parse_json(queries, "queries"), _limits())
         return _json(protocol.results_02(_index(), batch), callback=callback)
     if extend is not None:
-        ids, props = protocol.parse_extend(protocol.parse_json(extend, "extend"))
+        ids, props = protocol.parse_extend(protocol.parse_json(extend, "extend"), _limits())
         return _json(protocol.extend_02(_index(), ids, props), callback=callback)
     if request.method == "POST":
         raise ReconcileError("POST a `queries` or an `extend` form field")
-    return _json(protocol.manifest(V02, request.host_url, services().uris.base), callback=callback)
+    return _json(protocol.manifest(V02, request.host_url, services().uris.base, _limits()), callback=callback)
 
 
 def match():
     if request.method == "OPTIONS":
         return _options()
-    return _json(protocol.results_10(_index(), protocol.parse_batch_10(_body_json())))
+    return _json(protocol.results_10(_index(), protocol.parse_batch_10(_body_json(), _limits())))
 
 
 def extend_10():
     if request.method == "OPTIONS":
         return _options()
-    ids, props = protocol.parse_extend(_body_json())
+    ids, props = protocol.parse_extend(_body_json(), _limits())
     return _json(protocol.extend_10(_index(), ids, props))
 
 
@@ -155,7 +162,7 @@ def suggest(version: str, kind: str):
     types = tuple(t for t in request.args.getlist("type") if t in service.TYPE_BY_ID)
     offset = _int("offset", _int("cursor", 0))
     answer = protocol.suggest(_index(), kind, request.args.get("prefix", ""), types=types,
-                              limit=_int("limit", 10), offset=offset)
+                              limit=_int("limit", 10), offset=offset, limits=_limits())
     return _json(answer, callback=callback)
 
 
