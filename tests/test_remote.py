@@ -187,7 +187,8 @@ def remote_store(remote_url) -> RemoteStore:
 
 @pytest.fixture(scope="session")
 def remote_server(start_site, remote_url):
-    return start_site(store=remote_url)
+    # the answers compared include every triple: a minute, not the default 10 s, on a busy 2-core machine
+    return start_site(store=remote_url, timeout=60)
 
 
 # ---------------------------------------------------------------- the store layer
