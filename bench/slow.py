@@ -32,9 +32,9 @@ from bench import peers  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 LOOKUP = ('PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n'
-          'SELECT ?label WHERE { <https://w3id.org/ecokg/id/place/kaizhou-district> rdfs:label ?label '
+          'SELECT ?label WHERE { <https://w3id.org/ecokg/id/division/500154> rdfs:label ?label '
           'FILTER(LANG(?label) = "en") }')
-PAGE = "/id/place/kaizhou-district"
+PAGE = "/id/division/500154"
 
 
 # ---------------------------------------------------------------- the holder (its own process)

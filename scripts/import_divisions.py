@@ -207,6 +207,13 @@ def split_name(name: str, level: str) -> tuple[str, list[str], str, str]:
     return name, [], OTHER_KIND, ""
 
 
+def without_level_word(name: str, level: str) -> str:
+    for lvl, suffix, _, _ in KINDS:
+        if lvl == level and name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def english(syllables: list[str], groups: list[str], word: str) -> str:
     out = ""
     for i, s in enumerate(syllables):
@@ -345,11 +352,14 @@ def build_rows(folder: Path, out: Path) -> tuple[list[dict], list[dict], dict]:
         if current and d01[u.code] != u.name:
             die(f"{u.code}: D01 name {d01[u.code]} != D02 name {u.name}")
         core, groups, kind, word = split_name(u.name, u.level)
-        syl, method = pinyin.syllables(u.code, u.name, core)
+        # the pinyin column spells the short name: the core, or where the groups leave less than two
+        # characters (内 of 内蒙古, nothing of 鄂伦春自治旗) the name without its level word
+        short = core if len(core) >= 2 else without_level_word(u.name, u.level)
+        syl, method = pinyin.syllables(u.code, u.name, short)
         sources = ["D01", "D02"] if current else ["D02"]
         if method == PINYIN:
             sources.append("D03")
-        en = english(syl, groups, word)
+        en = english(syl[: len(core)], groups, word)
         if u.id in established:
             en, method = established[u.id], ESTABLISHED
         if current and u.code in points:

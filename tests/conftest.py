@@ -195,5 +195,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(slow)
 
 
+def pytest_report_header(config):
+    from reconcile_specs import CHECKS
+    return f"reconciliation answers checked by: {CHECKS}"
+
+
 # the real Virtuoso of the remote-store tests (session fixture ``virtuoso``; skips when it is not installed)
 from virtuoso import virtuoso  # noqa: E402,F401

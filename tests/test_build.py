@@ -28,9 +28,12 @@ from rdflib.compare import isomorphic
 from ecokg import resources
 from ecokg.rdf.files import parse_file
 
+pytestmark = pytest.mark.slow  # builds of the whole bundled data (the analysis tables build the core: test_dataset_analysis)
+
 BROKEN = Path(__file__).resolve().parent / "broken"
 DUMPS = ["ecokg.ttl", "ecokg.nt", "ecokg.jsonld", "ecokg.trig"]
-FILES = sorted([*DUMPS, *(d + ".gz" for d in DUMPS), "void.ttl", "SHA256SUMS"])
+TABLES = ["designations.csv", "panel.csv", "counts.csv", "csv-metadata.json"]  # dataset/analysis.py
+FILES = sorted([*DUMPS, *(d + ".gz" for d in DUMPS), *TABLES, "void.ttl", "SHA256SUMS"])
 OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
              "trig": ox.RdfFormat.TRIG}
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
@@ -188,9 +191,11 @@ def test_void_matches_the_dumps(built, triples, reference_graph):
     props = {void.value(p, VOID.property): void.value(p, VOID.triples).toPython()
              for p in void.objects(ds, VOID.propertyPartition)}
     assert props == {p: len(list(reference_graph.triples((None, p, None)))) for p in set(reference_graph.predicates())}
-    # distributions: every dump and gzip copy, with the right size and checksum
+    # distributions: every dump and gzip copy (the RDF ones also void:dataDump) and the tables, with the right size
+    # and checksum
     dists = set(void.objects(ds, DCAT.distribution))
-    assert dists == set(void.objects(ds, VOID.dataDump))
+    dumps = set(void.objects(ds, VOID.dataDump))
+    assert {str(d).rsplit("/", 1)[-1] for d in dumps} == {*DUMPS, *(n + ".gz" for n in DUMPS)}
     names = set()
     for d in dists:
         name = str(void.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1]
@@ -202,11 +207,35 @@ def test_void_matches_the_dumps(built, triples, reference_graph):
         assert str(void.value(ck, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
         assert str(void.value(d, DCAT.mediaType)).startswith("https://www.iana.org/assignments/media-types/")
         assert (void.value(d, DCAT.compressFormat) is not None) == name.endswith(".gz")
-    assert names == {*DUMPS, *(n + ".gz" for n in DUMPS)}
+    assert names == {*DUMPS, *(n + ".gz" for n in DUMPS), *TABLES}
     # the only date is the newest source date, not the wall clock
     issued = max(o.toPython() for o in reference_graph.objects(None, DCTERMS.issued)
                  if isinstance(o, rdflib.Literal) and o.datatype == rdflib.XSD.date)
     assert void.value(ds, DCTERMS.modified).toPython() == issued
+
+
+def test_tables_hold_the_whole_graph(built):
+    """The analysis-ready tables of the full data (their content: tests/test_dataset_analysis.py): every
+    designation once, every county-level division of the 2024 list once a year."""
+    import csv
+
+    store = ox.Store.read_only(str(built / "store"))
+    eco = "https://w3id.org/ecokg/ontology#"
+
+    def one(query: str) -> int:
+        return int(next(iter(store.query(f"PREFIX eco: <{eco}> " + query)))["n"].value)
+
+    def rows(name: str) -> list[dict]:
+        with open(built / name, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    assert len(rows("designations.csv")) == one("SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a eco:Designation }")
+    counties = one("""SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d eco:divisionLevel eco:CountyLevel .
+        FILTER NOT EXISTS { ?d eco:validUntil ?u } }""")
+    panel = rows("panel.csv")
+    years = {r["year"] for r in panel}
+    assert counties > 2800 and len(panel) == counties * len(years) and min(years) == "2012"
+    assert len(rows("counts.csv")) == one("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a eco:StatedCount }")
 
 
 def test_checksums_match_files(built):

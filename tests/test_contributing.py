@@ -27,6 +27,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_the_example_is_valid_with_the_bundled_data(tmp_path):
     path = write(tmp_path, example())
     done = run_ecokg("validate", "--with-bundled", str(path))

@@ -45,6 +45,7 @@ def _instances(data: rdflib.Graph, ontology: rdflib.Graph, cls) -> set:
     return {s for c in subclasses for s in data.subjects(RDF.type, c)}
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_data_validates():
     report = validate()
     assert report.conforms, report.text()

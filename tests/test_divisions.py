@@ -112,10 +112,19 @@ def test_every_2024_division_has_an_english_label_saying_how_it_was_made(bundled
           FILTER(LANG(?en) = "en") FILTER NOT EXISTS { ?d eco:validUntil ?u } } GROUP BY ?method""")
     by = {r["method"].rsplit("#", 1)[1]: int(r["n"]) for r in got}
     assert sum(by.values()) == 3213
-    assert by["EstablishedName"] == 21  # Chongqing and the 20 districts/counties curated in data/places.ttl
+    # Chongqing and the 20 districts/counties curated in data/places.ttl, and Shaanxi (E01: not "Shanxi")
+    assert by["EstablishedName"] == 22
+    names = rows(bundled_store.ox, f"""SELECT ?c ?en WHERE {{ VALUES ?c {{ "140000" "610000" }}
+        ?d eco:divisionCode ?c ; rdfs:label ?en . FILTER(LANG(?en) = "en") }} ORDER BY ?c""")
+    assert [r["en"] for r in names] == ["Shanxi Province", "Shaanxi Province"]
     label = rows(bundled_store.ox, f"""SELECT ?en ?py WHERE {{ <{DIV}500243> rdfs:label ?en ;
         <http://www.w3.org/2004/02/skos/core#altLabel> ?py . FILTER(LANG(?en) = "en") }}""")
     assert label == [{"en": "Pengshui Miao and Tujia Autonomous County", "py": "peng shui"}]
+    # where the ethnic group is (part of) the name itself, the pinyin spells the name without its level word
+    short = rows(bundled_store.ox, f"""SELECT ?c ?py WHERE {{ VALUES ?c {{ "150000" "150723" }}
+        ?d eco:divisionCode ?c ; <http://www.w3.org/2004/02/skos/core#altLabel> ?py .
+        FILTER(LCASE(LANG(?py)) = "zh-latn-pinyin") }} ORDER BY ?c""")
+    assert [r["py"] for r in short] == ["nei meng gu", "e lun chun"]
 
 
 def test_points_are_the_datav_seats_where_datav_has_them(sources, bundled_store, mca):
@@ -303,6 +312,7 @@ def _write(folder: Path, *lines: str) -> Path:
     return folder / MAPPING.name
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_a_malformed_row_is_a_violation_naming_file_and_line(table_copy):
     mapping = _write(table_copy,
                      GOOD,
@@ -355,6 +365,7 @@ def test_cli_names_the_row_and_exits_2_for_a_duplicate_key(table_copy):
     assert r.returncode == 2 and "divisions.csv:3: duplicate key" in r.stderr
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_conversion_is_deterministic_and_the_cache_gives_the_same_triples(tmp_path, monkeypatch):
     monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
     tables._memo.clear()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from ecokg import resources
-from ecokg.dataset.names import (DivisionIndex, DivisionRecord, abbreviation, read_divisions, records_from_rows,
+from ecokg.dataset.names import (DivisionIndex, DivisionRecord, abbreviation, pinyin_key, read_divisions,
+                                 records_from_rows, to_simplified,
                                  stem)
 
 P, F, C = "province", "prefecture", "county"
@@ -212,3 +213,50 @@ def test_the_retired_division_leads_to_its_successor(divisions):
 def test_same_name_in_one_province_without_prefix_is_not_resolved(divisions):
     r = divisions.resolve("市中区", province="山东省", year=2022)
     assert not r.certain and {c.division.code for c in r.candidates} == {"370103", "370402"}
+
+
+# ---- loose reading (the reconciliation service) -------------------------------------------------------------
+
+def test_loose_a_stem_alone_is_a_name(index):
+    assert not index.resolve("甲城", province="测试省", year=2020).candidates  # not by default
+    r = index.resolve("甲城", province="测试省", year=2020, loose=True)
+    assert r.certain and r.candidate.division.id == "990100" and r.candidate.steps[-1].form == "stem"
+    # the full name wins over a stem reading of the same text
+    assert resolved_loose(index, "东区").steps[-1].form == "name"
+
+
+def resolved_loose(index, name, **kw):
+    r = index.resolve(name, loose=True, **kw)
+    assert r.certain, r.reason()
+    return r.candidate
+
+
+@pytest.mark.parametrize("text", ["Bing'an", "bing an", "Bǐng'ān", "bing3 an1", "bingan xian", "Bing'an County"])
+def test_loose_pinyin_with_or_without_tones_spaces_and_level_word(index, text):
+    assert resolved_loose(index, text, province="测试省").division.id == "992822"
+
+
+def test_pinyin_level_words_are_read_only_in_loose_mode(index):
+    assert not index.resolve("bingan xian", province="测试省").candidates
+    assert resolved_loose(index, "yi he shi", year=2018).division.id == "990181"
+
+
+def test_traditional_characters_are_read_as_simplified():
+    assert to_simplified("重慶市開州區") == "重庆市开州区"
+    assert to_simplified("恩施州建始縣") == "恩施州建始县"
+    assert to_simplified("开州区") == "开州区"
+
+
+def test_pinyin_keys():
+    assert pinyin_key("Lǚ Liáng") == pinyin_key("lv liang") == pinyin_key("Luliang") == "luliang"
+    assert pinyin_key("Xi'an") == "xian" and pinyin_key("kai1 zhou1") == "kaizhou"
+
+
+def test_a_province_by_code_and_by_english_or_pinyin_name(divisions):
+    for p in ("50", "500000", "Chongqing", "chong qing shi", "Chongqing Municipality", "重庆"):
+        assert [r.id for r in divisions.resolve_province(p)] == ["500000"], p
+    assert [r.id for r in divisions.resolve_province("Inner Mongolia")] == ["150000"]
+
+
+def test_successors_are_read_from_the_table(divisions):
+    assert divisions.get("500234").successors == ("500154",)

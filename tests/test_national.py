@@ -401,3 +401,16 @@ def test_void_gives_each_batch_s_completeness(bundled_store):
     [part] = parts
     text = [t.object.value for t in triples if t.subject == part and t.predicate.value.endswith("description")]
     assert text == ["75 of 84 holders recorded (9 not recorded): the list is incomplete."]
+
+
+def test_a_province_page_lists_its_holders_per_batch_with_incompleteness(server):
+    from pagetools import get, page_text
+
+    text = page_text(get(server.url + "/id/division/360000?lang=en").text)
+    part = text.split("Titles held here, by scheme and batch", 1)[1]
+    assert "Wanli District" in part and "batch incompletely recorded" in part
+    assert "75 of 84 holders recorded" in part
+    zh = page_text(get(server.url + "/id/division/360000?lang=zh").text)
+    assert "本地获得的称号" in zh and "该批次记录不完整" in zh
+    # a county's page has no such section (only provinces)
+    assert "Titles held here" not in page_text(get(server.url + "/id/division/360105?lang=en").text)

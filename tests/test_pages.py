@@ -103,6 +103,9 @@ def test_home_page(server):
     links = parse_page(r.text).links
     assert "/sparql" in links and any(l.startswith("/downloads") for l in links)
     assert any(l.startswith("/class/") for l in links)
+    # the reconciliation service, with the address to give OpenRefine
+    assert "/reconcile" in links and "Reconciliation service" in text and f"{server.url}/reconcile" in text
+    assert "名称对齐服务" in page_text(get(server.url + "/?lang=zh").text)
 
 
 def test_ontology_page_documents_every_term(server):
@@ -142,6 +145,7 @@ def _crawlable(href: str) -> bool:
     return href.startswith("/") and not href.startswith("//")
 
 
+@pytest.mark.slow  # the whole bundled data, or a real process
 def test_crawl_from_home_finds_no_broken_link(server):
     """Breadth-first from the home page over every internal link (bounded)."""
     limit = 700

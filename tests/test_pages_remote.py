@@ -35,7 +35,8 @@ def test_rdf_descriptions_match_the_embedded_engine(server, remote_pages, path):
 
 @pytest.mark.parametrize("path", ["/?lang=en", "/id/division/500154?lang=zh",
                                   "/id/scheme/national-two-mountains-base?lang=en", "/class/Place?lang=en",
-                                  "/ontology?lang=en", "/search?q=" + quote("开州") + "&lang=en"])
+                                  "/ontology?lang=en", "/search?q=" + quote("开州") + "&lang=en",
+                                  "/map?lang=en", "/map?scheme=national-demonstration-zone&batch=3&lang=zh"])
 def test_pages_match_the_embedded_engine(server, remote_pages, path):
     local = get(server.url + path)
     remote = get(remote_pages.url + path)
@@ -43,6 +44,12 @@ def test_pages_match_the_embedded_engine(server, remote_pages, path):
     strip = lambda html: page_text(html).replace(remote_pages.url, "").replace(server.url, "")  # noqa: E731
     assert strip(local.text) == strip(remote.text)
     assert get(remote_pages.url + "/id/place/atlantis").status == 404
+
+
+def test_the_map_draws_the_same_marks_from_a_remote_store(server, remote_pages):
+    local, remote = get(server.url + "/map?lang=zh").text, get(remote_pages.url + "/map?lang=zh").text
+    marks = lambda html: html.split('<g class="marks">', 1)[1].split("</g>", 1)[0]  # noqa: E731
+    assert marks(local) == marks(remote) and marks(local).count("<circle") > 2800
 
 
 # ---------------------------------------------------------------- over a real Virtuoso: long listings in pages

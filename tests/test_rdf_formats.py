@@ -62,3 +62,14 @@ def test_the_table_is_consistent():
     assert by_suffix("rdf") is BY_KEY["rdfxml"] and by_suffix("png") is None
     # every format a SPARQL answer may take has its W3C format IRI (the service description lists them)
     assert all(f.iri and f.iri.startswith("http://www.w3.org/ns/formats/") for f in RESULT_FORMATS + GRAPH_FORMATS)
+
+
+def test_media_types_of_built_files():
+    from ecokg.rdf.formats import media_type_of_file
+
+    assert media_type_of_file("ecokg.ttl") == "text/turtle"
+    assert media_type_of_file("ecokg.nt.gz") == "application/gzip"
+    assert media_type_of_file("panel.csv") == "text/csv"
+    assert media_type_of_file("csv-metadata.json") == "application/csvm+json"  # CSVW metadata, by its whole name
+    assert media_type_of_file("other.json") == "application/json"
+    assert media_type_of_file("SHA256SUMS") is None

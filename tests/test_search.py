@@ -86,18 +86,20 @@ def test_search_page(server):
 def _every_match_ranked(store, q: str, base: str) -> list[str]:
     """The ranking over every label, computed the plain way: each IRI's best matching label, then
     entities first, the rank of the match, the kind of thing, the length of the label, the IRI."""
-    from ecokg.services.search import KIND_ORDER
-    from ecokg.services.labels import LABEL_PROPS
+    from ecokg.services.search import KIND_ORDER, search_props
 
     q_stem = stem(q)
     best: dict[str, tuple] = {}
-    for p in LABEL_PROPS:
+    for p in search_props(base + "ontology#"):  # the labels and the division codes
         for r in store.query(f"SELECT ?x ?l WHERE {{ ?x <{p}> ?l . FILTER(isIRI(?x) && isLiteral(?l)) }}"):
-            t = normalize(r["l"].value)
-            rank = 0 if t == q else 1 if t.startswith(q) else 2 if q in t else 3 if q_stem and q_stem in t else None
-            if rank is not None:
-                iri = r["x"].value
-                best[iri] = min(best.get(iri, (9,)), (rank, len(t)))
+            texts = [normalize(r["l"].value)]
+            if (r["l"].language or "").lower().startswith("zh-latn"):  # pinyin: also without its spaces
+                texts.append(texts[0].replace(" ", ""))
+            for t in texts:
+                rank = 0 if t == q else 1 if t.startswith(q) else 2 if q in t else 3 if q_stem and q_stem in t else None
+                if rank is not None:
+                    iri = r["x"].value
+                    best[iri] = min(best.get(iri, (9,)), (rank, len(t)))
     entities = base + "id/"
 
     def score(iri):
@@ -107,7 +109,8 @@ def _every_match_ranked(store, q: str, base: str) -> list[str]:
     return sorted(best, key=score)
 
 
-@pytest.mark.parametrize("q", ["a", "e", "区", "县", "开州县", "kaizhou", "巫山", "重庆", "zone", "ｚｏｎｅ", "2"])
+@pytest.mark.parametrize("q", ["a", "e", "区", "县", "开州县", "kaizhou", "巫山", "重庆", "zone", "ｚｏｎｅ", "2",
+                               "开县", "kai zhou", "nanan", "5001", "500110"])
 @pytest.mark.parametrize("limit", [1, 10, 50])
 def test_index_stops_early_yet_ranks_as_a_full_scan(bundled_store, q, limit):
     """The index visits labels in the order of the results and stops at ``limit``: the hits are the
@@ -119,3 +122,55 @@ def test_index_stops_early_yet_ranks_as_a_full_scan(bundled_store, q, limit):
     got = [h.iri for h in search(g, q, "en", limit=limit)]
     assert got == _every_match_ranked(bundled_store, normalize(q), "https://w3id.org/ecokg/")[:limit]
     assert got  # every query here matches something in the bundled graph
+
+
+# ------------------------------------------------------------------ divisions: codes, pinyin, former names
+
+
+@pytest.mark.parametrize("q", ["开州区", "开县", "Kaizhou", "kaizhou", "kai zhou", "KAI ZHOU", "Kai Zhou", "kaiZhou",
+                               "ｋａｉ ｚｈｏｕ", "500154", "５００１５４"])
+def test_division_found_by_name_former_name_pinyin_and_code(server, q):
+    hits = search(server, q)
+    found = [h["uri"] for h in hits] + [n["uri"] for h in hits for n in h.get("now", [])]
+    assert KAIZHOU in found, (q, hits[:3])
+
+
+@pytest.mark.parametrize("q", ["kaizhou", "kai zhou", "500154"])
+def test_division_ranks_first_for_its_pinyin_and_code(server, q):
+    assert search(server, q)[0]["uri"] == KAIZHOU
+
+
+def test_pinyin_without_spaces_finds_a_name_its_english_label_spells_otherwise(server):
+    # 南岸区 is "Nan'an District": only its pinyin "nan an", without the space, is "nanan"
+    hits = search(server, "nanan", limit=50)
+    assert "https://w3id.org/ecokg/id/division/500108" in [h["uri"] for h in hits]
+
+
+def test_a_former_name_finds_the_former_division_which_says_what_it_is_now(server):
+    hits = search(server, "开县")
+    kai = next(h for h in hits if h["uri"] == "https://w3id.org/ecokg/id/division/500234")
+    assert kai["zh"] == "开县" and kai["validFrom"] == "1997" and kai["validUntil"] == "2016"
+    assert [n["uri"] for n in kai["now"]] == [KAIZHOU] and kai["now"][0]["url"] == "/id/division/500154"
+    # the earlier 开县 of Sichuan (511221, 1992-1997) leads there too, through 500234
+    earlier = next(h for h in hits if h["uri"] == "https://w3id.org/ecokg/id/division/511221")
+    assert [n["uri"] for n in earlier["now"]] == [KAIZHOU]
+    # a division in force has years but no "now"
+    current = search(server, "开州区")[0]
+    assert current["validFrom"] == "2016" and current["validUntil"] is None and "now" not in current
+
+
+def test_a_reused_code_finds_both_holders_the_current_first(server):
+    hits = search(server, "500110")
+    assert [h["uri"] for h in hits[:2]] == ["https://w3id.org/ecokg/id/division/500110",
+                                             "https://w3id.org/ecokg/id/division/500110-1997"]
+    assert hits[1]["now"][0]["uri"] == "https://w3id.org/ecokg/id/division/500110"
+
+
+def test_search_page_links_what_a_former_name_is_called_now(server):
+    for lang, now_word in (("en", "Now:"), ("zh", "现为：")):
+        r = get(f"{server.url}/search?q={quote('开县')}&lang={lang}")
+        assert r.status == 200
+        assert f'href="/id/division/500234?lang={lang}"' in r.text
+        assert f'href="/id/division/500154?lang={lang}"' in r.text
+        text = page_text(r.text)
+        assert now_word in text and "1997–2016" in text

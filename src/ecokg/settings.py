@@ -19,6 +19,7 @@ DEFAULT_BASE_URI = "https://w3id.org/ecokg/"
 VALIDATE_MODES = ("auto", "always", "never")
 SHACL_ENGINES = ("auto", "native", "pyshacl")
 LOAD_KINDS = ("virtuoso", "fuseki", "oxigraph", "gsp")
+RECONCILE_LIMITS = ("reconcile_batch", "reconcile_text", "reconcile_candidates", "reconcile_extend")
 
 
 def _optional_int(value: str) -> int | None:
@@ -133,6 +134,17 @@ class Settings:
         "(a back-up of the query time limit, e.g. for pages). Empty: the larger of 30 and 3 × timeout + 5.",
         _optional_float,
         shown="max(30, 3 × timeout + 5)")
+    # the reconciliation service (/reconcile)
+    reconcile_batch: int = setting(
+        500, "Most queries in one reconciliation batch (`/reconcile`; the manifest's `batchSize`); a larger batch "
+        "gets 400.", int)
+    reconcile_text: int = setting(
+        200, "Most characters in a reconciliation query text, property value, query id or entity id; a longer "
+        "one gets 400.", int)
+    reconcile_candidates: int = setting(
+        50, "Most candidates a reconciliation query returns (a query's `limit` is lowered to it).", int)
+    reconcile_extend: int = setting(
+        1000, "Most entity ids in one data extension query (adding columns in OpenRefine); more gets 400.", int)
     # ecokg load
     load_into: str | None = setting(
         None, "`ecokg load`: the triple store to load into: Virtuoso http://host:8890, Fuseki "
@@ -159,6 +171,9 @@ class Settings:
         object.__setattr__(self, "data", tuple(self.data))
         for name in ("validate", "shacl_engine", "load_kind"):
             object.__setattr__(self, name, _BY_NAME[name].type(getattr(self, name)))
+        for name in RECONCILE_LIMITS:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -8,7 +8,8 @@ from ecokg.cli.common import reporting_errors, setting_options, settings_from
 
 SERVE_SETTINGS = ("host", "port", "workers", "threads", "timeout", "max_body", "max_memory", "max_rows",
                   "header_timeout", "body_timeout", "max_connections", "cache_size", "data", "store_path", "store",
-                  "validate", "shacl_engine", "base_uri", "dist", "log_level", "label_max_age", "watchdog")
+                  "validate", "shacl_engine", "base_uri", "dist", "log_level", "label_max_age", "watchdog",
+                  "reconcile_batch", "reconcile_text", "reconcile_candidates", "reconcile_extend")
 
 
 @click.command()

@@ -4,6 +4,8 @@ Output folder (default ``dist/``)::
 
     ecokg.ttl  ecokg.nt  ecokg.jsonld  ecokg.trig     the dumps (ontology + data)
     *.gz                                              gzip copies (mtime 0, no file name in the header)
+    designations.csv  panel.csv  counts.csv           analysis-ready tables made from the graph by SPARQL
+    csv-metadata.json                                 their W3C CSV on the Web metadata (dataset/analysis.py)
     void.ttl                                          VoID + DCAT description of the dataset and the files
     SHA256SUMS                                        `sha256sum -c` checks every file above
     store/                                            an Oxigraph store for `ecokg serve --store-path DIR/store`
@@ -51,8 +53,10 @@ from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI
 from ecokg.rdf.namespaces import DCTERMS, RDF, eco_ns, serialization_prefixes
 from ecokg.dataset.validate import Report, validate
+from ecokg.dataset import analysis
 from ecokg.dataset import void as voidmod
-from ecokg.rdf.formats import DUMP_FORMATS, Format
+from ecokg.rdf.formats import CSVW_METADATA, DUMP_FORMATS, Format, media_type_of_file
+from ecokg.store.embedded import EmbeddedStore
 
 
 PREFIXES = serialization_prefixes()
@@ -280,7 +284,7 @@ def build(
     all_paths = [*onto_paths, *data_paths]
     onto_set = {p.resolve() for p in resources.ontology_files()}
 
-    steps = ["validate", "read", "graphs", *[d[0] for d in DUMPS], "gzip", "void", "checksums", "store", "swap"]
+    steps = ["validate", "read", "graphs", *[d[0] for d in DUMPS], "gzip", "store", "tables", "void", "checksums", "swap"]
     state: dict = {}
     tmp: Path | None = None
     try:
@@ -346,6 +350,19 @@ def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set:
             state["files"].append(name + ".gz")
             state["dists"].append(
                 voidmod.Distribution(name + ".gz", fmt.media_type, True, len(data), _sha256(data), title + " (gzip)"))
+    elif step == "tables":
+        # queried in the store just written (its default graph holds the whole graph, as `serve` sees it)
+        store = EmbeddedStore.open_read_only(tmp / STORE_DIR)
+        made = analysis.tables(store, base)
+        files = [(t.name, t.csv_bytes(), f"{t.title_en} (CSV, analysis-ready table)", None) for t in made]
+        files.append((CSVW_METADATA, analysis.metadata_bytes(made, base, analysis.modified(store, base)),
+                      "CSV on the Web metadata of the tables", analysis.CSVW_CONTEXT))
+        for name, data, title, conforms in files:
+            _write(tmp / name, data)
+            state["files"].append(name)
+            state["dists"].append(voidmod.Distribution(name, media_type_of_file(name), False, len(data), _sha256(data),
+                                                       title, rdf=False, conforms_to=conforms))
+        del store  # closes the database
     elif step == "void":
         graph_counts = Counter(q.graph_name.value for q in state["quads"] if isinstance(q.graph_name, ox.NamedNode))
         stats = voidmod.statistics_of_triples(state["triples"], base, graph_counts.items())

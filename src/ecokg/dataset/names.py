@@ -28,6 +28,13 @@ divisions' names (``pinyin`` column), with its English level word (County, Distr
 Autonomous County …) where given, and an enclosing prefecture written "X District in Y", "X District, Y City",
 "X of Y City" or "Y X District".
 
+For the reconciliation service (``ecokg.services.reconcile``) the resolver also reads, when asked
+(``resolve(..., loose=True)``): a name without its level word at the end (开州 for 开州区; never certain by the
+name alone when another division has the same stem), and pinyin as people type it: with or without tone marks or
+tone numbers and spaces, ü written u or v, with a pinyin level word (kai zhou qu, Kaixian).  Traditional
+characters are read as simplified ones (``to_simplified``, OpenCC's t2s), and a province may be given by its
+code (50, 500000) or its English or pinyin name.
+
 The module does no I/O while matching; ``read_divisions`` reads the table into a ``DivisionIndex``.  Reused by
 the national-list importer (``scripts/import_national.py``), the check of the national tables
 (``ecokg.dataset.national``) and, later, the reconciliation service.
@@ -82,6 +89,14 @@ _EN_LEVELS = (
 _EN_AREA_WORDS = ("management district", "administration", "area", "zone", "village", "town", "forest farm",
                   "park", "mountain", "island", "basin")
 
+# what follows a province's name in English or pinyin (Chongqing Municipality, Guangxi Zhuang Autonomous Region)
+_EN_PROVINCE_WORDS = (" Province", " Municipality", " Autonomous Region", " Special Administrative Region",
+                      " Zhuang Autonomous Region", " Hui Autonomous Region", " Uygur Autonomous Region")
+_PINYIN_PROVINCE_WORDS = ("sheng", "shi", "zizhiqu", "tebiexingzhengqu")
+# English names of provinces that are not their pinyin (pinyin_key -> code)
+_EN_PROVINCE_ALIASES = {"innermongolia": "150000", "tibet": "540000", "hongkong": "810000", "macau": "820000",
+                        "macao": "820000", "shaanxi": "610000", "taiwan": "710000"}
+
 PROVINCE, PREFECTURE, COUNTY = "province", "prefecture", "county"
 _LEVELS = {"ProvinceLevel": PROVINCE, "PrefectureLevel": PREFECTURE, "CountyLevel": COUNTY}
 
@@ -100,6 +115,7 @@ class DivisionRecord:
     valid_until: int | None = None  # the first year it no longer held the code; None: in force in the latest list
     pinyin: str = ""  # syllables of the name without its level word ("kai zhou")
     name_en: str = ""
+    successors: tuple[str, ...] = ()  # ids of the divisions that took over when the code was changed or retired
 
     def in_force(self, year: int) -> bool:
         return self.valid_from <= year and (self.valid_until is None or year < self.valid_until)
@@ -201,6 +217,61 @@ def _area_like(text: str) -> bool:
     return any(text.endswith(w) for w in AREA_WORDS) and len(text) >= 2
 
 
+_T2S = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified ones (OpenCC's t2s conversion: 開州區 -> 开州区, 瀋陽 -> 沈阳, 乾縣 ->
+    乾县); simplified text is left as it is."""
+    global _T2S
+    if _T2S is None:  # the converter holds only OpenCC's fixed tables: made once, never changed
+        import opencc
+
+        _T2S = opencc.OpenCC("t2s.json")
+    if not _encodable(text):  # (OpenCC takes UTF-8: a lone surrogate is left as it is)
+        return text
+    return _T2S.convert(text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_UMLAUT = str.maketrans({"ü": "u", "Ü": "u", "v": "u", "V": "u"})
+_TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5]")
+
+
+def fold_latin(text: str) -> str:
+    """Latin text as plain ASCII letters: tone marks dropped (Kǎizhōu -> Kaizhou), ü as u, NFKC first."""
+    text = unicodedata.normalize("NFKC", text).replace("ü", "u").replace("Ü", "U")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return text
+
+
+def pinyin_key(text: str) -> str:
+    """The key pinyin is compared by: lower case, no tone marks or tone numbers, no spaces, apostrophes or
+    hyphens, ü and v as u (lv liang = Lüliang = Luliang)."""
+    text = (text if text.isascii() else fold_latin(text)).lower()
+    text = _TONE_DIGIT.sub("", text)
+    return re.sub(r"[\s'\-\u2019]", "", text).translate(_UMLAUT)
+
+
+# pinyin level words at the end of a name (kai zhou qu), longest first: the division kinds they name
+_PINYIN_LEVELS = (
+    ("tebiexingzhengqu", {"SpecialAdministrativeRegion"}),
+    ("zizhixian", {"AutonomousCounty"}), ("zizhizhou", {"AutonomousPrefecture"}),
+    ("zizhiqi", {"AutonomousBanner"}), ("zizhiqu", {"AutonomousRegion"}),
+    ("diqu", {"Prefecture"}), ("linqu", {"ForestryDistrict"}), ("tequ", {"SpecialDistrict"}),
+    ("sheng", {"Province"}), ("shi", {"CountyLevelCity", "PrefectureLevelCity", "Municipality"}),
+    ("xian", {"County", "AutonomousCounty"}), ("qu", {"District", "PrefectureLevelDistrict"}),
+    ("qi", {"Banner", "AutonomousBanner"}), ("meng", {"League"}), ("zhou", {"AutonomousPrefecture"}),
+)
+
+
 class DivisionIndex:
     """The division records, indexed by their names, abbreviations, stems and pinyin."""
 
@@ -221,7 +292,7 @@ class DivisionIndex:
             if s:
                 self._add(s, r.id, "stem")
             if r.pinyin:
-                self._pinyin.setdefault(r.pinyin.replace(" ", "").replace("'", "").lower(), []).append(r.id)
+                self._pinyin.setdefault(pinyin_key(r.pinyin), []).append(r.id)
         self._longest = max((len(t) for t in self._forms), default=0)
         self._province: dict[str, str | None] = {}
         for r in self.records.values():
@@ -271,11 +342,12 @@ class DivisionIndex:
         return grace and r.valid_until == year and r.valid_from <= year
 
     def resolve_province(self, name: str, year: int | None = None) -> list[DivisionRecord]:
-        """The province-level divisions a published province name may be (广西, 广西自治区, 内蒙古 ...)."""
+        """The province-level divisions a published province name may be (广西, 广西自治区, 内蒙古 ...; also its
+        code, 50 or 500000, and its English or pinyin name, Chongqing, Inner Mongolia, chong qing shi)."""
         text = normalise(name)
         out = []
         for grace in (False, True):
-            for division, _form in self._forms.get(text, ()):
+            for division, _form in self._province_forms(text):
                 r = self.records[division]
                 if r.level == PROVINCE and self._fits(division, year, grace) and r not in out:
                     out.append(r)
@@ -283,8 +355,39 @@ class DivisionIndex:
                 break
         return out
 
-    def resolve(self, name: str, *, province: str | None = None, year: int | None = None) -> Resolution:
-        """Every division ``name`` may be (see the module docstring): certain when exactly one."""
+    def _province_forms(self, text: str) -> list[tuple[str, str]]:
+        found = list(self._forms.get(text, ()))
+        if found:
+            return found
+        if re.fullmatch(r"\d{2}(?:0000)?", text):  # a province's code, or its first two digits
+            code = text[:2] + "0000"
+            return [(r.id, "code") for r in self.records.values() if r.code == code and r.level == PROVINCE]
+        latin = fold_latin(text)
+        if re.fullmatch(r"[A-Za-z0-9 '\-]+", latin):
+            key = pinyin_key(latin)
+            words = [pinyin_key(w) for w in (*_EN_PROVINCE_WORDS, *_PINYIN_PROVINCE_WORDS)]
+            keys = {key} | {key[:-len(w)] for w in words if key.endswith(w) and len(key) > len(w)}
+            aliased = {_EN_PROVINCE_ALIASES[k] for k in keys if k in _EN_PROVINCE_ALIASES}
+            if aliased:
+                return [(r.id, "pinyin") for r in self.records.values()
+                        if r.level == PROVINCE and r.code in aliased]
+            out = []
+            for r in self.records.values():
+                if r.level != PROVINCE:
+                    continue
+                en = pinyin_key(r.name_en)
+                names = {en, pinyin_key(r.pinyin)} | {en[:-len(w)] for w in words if en.endswith(w)}
+                if keys & names:
+                    out.append((r.id, "pinyin"))
+            return out
+        return []
+
+    def resolve(self, name: str, *, province: str | None = None, year: int | None = None,
+                loose: bool = False) -> Resolution:
+        """Every division ``name`` may be (see the module docstring): certain when exactly one.
+
+        ``loose`` (the reconciliation service): a name may also end without its level word (开州), and Latin
+        text is read as pinyin too (tone marks or numbers, pinyin level words: kai zhou qu)."""
         text = normalise(name)
         scope: str | None = None
         if province:
@@ -298,24 +401,26 @@ class DivisionIndex:
             return Resolution(name, province, year, (), "empty name")
         if "[" in text or "…" in text or "..." in text:
             return Resolution(name, province, year, (), "the name is cut off in the source")
-        english = bool(re.fullmatch(r"[A-Za-z0-9 ,.'()\-]+", unicodedata.normalize("NFKC", name).strip()))
+        latin = fold_latin(name).strip() if loose else unicodedata.normalize("NFKC", name).strip()
+        english = bool(re.fullmatch(r"[A-Za-z0-9 ,.'()\-\u2019]+", latin))
         for grace in (False, True):
-            found = (self._resolve_en(name, scope, year, grace) if english
-                     else self._resolve_zh(text, scope, year, grace))
+            found = (self._resolve_en(latin if loose else name, scope, year, grace, loose) if english
+                     else self._resolve_zh(text, scope, year, grace, loose))
             if found:
                 return Resolution(name, province, year, tuple(found))
         return Resolution(name, province, year, ())
 
     # ---- Chinese -----------------------------------------------------------------------------------------------
 
-    def _resolve_zh(self, text: str, scope: str | None, year: int | None, grace: bool) -> list[Candidate]:
+    def _resolve_zh(self, text: str, scope: str | None, year: int | None, grace: bool,
+                    loose: bool = False) -> list[Candidate]:
         qualifier = None
         m = re.fullmatch(r"(.+?)\((.+)\)", text)
         if m:  # 大理市(洱海流域): an area of the division named before the brackets
             text, qualifier = m.group(1), m.group(2)
         best: dict[str, Candidate] = {}
         longest = -1
-        for steps, rest in self._parses(text, 0, None, scope, year, grace):
+        for steps, rest in self._parses(text, 0, None, scope, year, grace, loose):
             consumed = len(text) - len(rest or "")
             if qualifier is not None:
                 if rest:
@@ -333,7 +438,7 @@ class DivisionIndex:
         return sorted(best.values(), key=lambda c: c.division.id)
 
     def _parses(self, text: str, at: int, outer: str | None, scope: str | None, year: int | None,
-                grace: bool) -> list[tuple[list[Step], str | None]]:
+                grace: bool, loose: bool = False) -> list[tuple[list[Step], str | None]]:
         """Every way to read text[at:] as a chain of divisions inside ``outer`` (and the scope), optionally
         followed by an area: ([steps], rest)."""
         out: list[tuple[list[Step], str | None]] = []
@@ -348,10 +453,10 @@ class DivisionIndex:
                     continue
                 step = Step(piece, division, form)
                 if end == len(text):
-                    if form != "stem":
+                    if form != "stem" or loose:
                         out.append(([step], None))
                     continue
-                deeper = self._parses(text, end, division, scope, year, grace)
+                deeper = self._parses(text, end, division, scope, year, grace, loose)
                 out.extend(([step, *steps], rest) for steps, rest in deeper)
                 rest = text[end:]
                 # an area follows a division's name, or the name of the province itself (四川天府新区)
@@ -362,7 +467,8 @@ class DivisionIndex:
 
     # ---- English -----------------------------------------------------------------------------------------------
 
-    def _resolve_en(self, name: str, scope: str | None, year: int | None, grace: bool) -> list[Candidate]:
+    def _resolve_en(self, name: str, scope: str | None, year: int | None, grace: bool,
+                    loose: bool = False) -> list[Candidate]:
         text = " ".join(unicodedata.normalize("NFKC", name).replace("(", " ").replace(")", " ").split())
         # "X District in Y City", "X District, Y City", "X of Y City" -> [outer, inner]
         parts = [p.strip() for p in re.split(r",| in | of ", text) if p.strip()]
@@ -374,7 +480,7 @@ class DivisionIndex:
                 chains.append([self._en_part(" ".join(words[:i])), self._en_part(" ".join(words[i:]))])
         found: dict[str, Candidate] = {}
         for chain in chains:
-            for cand in self._en_chain(chain, scope, year, grace):
+            for cand in self._en_chain(chain, scope, year, grace, loose):
                 found.setdefault(cand.division.id, cand)
         # the chain that names a division (not an area) wins over one that only names an area inside it
         exact = {k: c for k, c in found.items() if c.area is None}
@@ -394,7 +500,7 @@ class DivisionIndex:
                 return core, kinds, False
         return part, None, False
 
-    def _en_chain(self, chain, scope, year, grace) -> list[Candidate]:
+    def _en_chain(self, chain, scope, year, grace, loose=False) -> list[Candidate]:
         paths: list[list[Step]] = [[]]
         area = None
         for index, (core, kinds, is_area) in enumerate(chain):
@@ -403,21 +509,19 @@ class DivisionIndex:
                     return []
                 area = core
                 break
-            key = re.sub(r"[ '\-]", "", core).lower()
+            key = pinyin_key(core)
+            readings = [(key, kinds)]
+            if loose and kinds is None:  # a pinyin level word at the end: kai zhou qu, kaixian
+                readings += [(key[:-len(word)], found) for word, found in _PINYIN_LEVELS
+                             if key.endswith(word) and len(key) > len(word) + 1]
             nxt: list[list[Step]] = []
             for steps in paths:
                 parent = steps[-1].division if steps else None
-                for division in self._pinyin.get(key, ()):
-                    r = self.records[division]
-                    if kinds is not None and r.kind not in kinds:
-                        continue
-                    if not self._fits(division, year, grace):
-                        continue
-                    if scope is not None and self._province.get(division) != scope:
-                        continue
-                    if parent is not None and parent not in self.ancestors(division):
-                        continue
-                    nxt.append([*steps, Step(core, division, "pinyin")])
+                for reading, reading_kinds in readings:  # the first that names a division (the whole text first)
+                    found = self._en_steps(reading, reading_kinds, core, steps, parent, scope, year, grace)
+                    if found:
+                        nxt.extend(found)
+                        break
             paths = nxt
             if not paths:
                 return []
@@ -426,6 +530,21 @@ class DivisionIndex:
             division = self.records[steps[-1].division]
             changed = year is not None and any(not self.records[s.division].in_force(year) for s in steps)
             out.append(Candidate(division, tuple(steps), area, changed_in_year=changed))
+        return out
+
+    def _en_steps(self, key, kinds, core, steps, parent, scope, year, grace) -> list[list[Step]]:
+        out = []
+        for division in self._pinyin.get(key, ()):
+            r = self.records[division]
+            if kinds is not None and r.kind not in kinds:
+                continue
+            if not self._fits(division, year, grace):
+                continue
+            if scope is not None and self._province.get(division) != scope:
+                continue
+            if parent is not None and parent not in self.ancestors(division):
+                continue
+            out.append([*steps, Step(core, division, "pinyin")])
         return out
 
 
@@ -441,7 +560,9 @@ def records_from_rows(rows: Iterable[Mapping[str, str]]) -> list[DivisionRecord]
             parent=parent.split("/", 1)[1] if parent.startswith("division/") else None,
             valid_from=int(row["valid_from"]),
             valid_until=int(row["valid_until"]) if row.get("valid_until") else None,
-            pinyin=row.get("pinyin") or "", name_en=row.get("name_en") or ""))
+            pinyin=row.get("pinyin") or "", name_en=row.get("name_en") or "",
+            successors=tuple(s.split("/", 1)[1] for s in (row.get("successors") or "").split(";")
+                             if s.startswith("division/"))))
     return out
 
 

@@ -2,7 +2,8 @@
 
 ``describe`` turns ``Statistics`` (triple and entity counts, class and property partitions, named graphs,
 the newest source date, an example resource) and, for a build, the ``Distribution`` of each file (download
-URL, media type, compression, size, SHA-256) into VoID/DCAT triples.  The statistics come either from the
+URL, media type, compression, size, SHA-256; the RDF dumps are also ``void:dataDump``s, the CSV tables and
+their CSVW metadata only ``dcat:distribution``s) into VoID/DCAT triples.  The statistics come either from the
 triples ``ecokg build`` writes (``statistics_of_triples``) or from a store by SPARQL
 (``statistics_of_store``: what ``/.well-known/void`` says when nothing has been built), so the dataset is
 described the same way either way.  There is no wall clock in it: it is as deterministic as the data.
@@ -52,6 +53,8 @@ class Distribution:
     byte_size: int
     sha256: str
     title: str
+    rdf: bool = True  # an RDF dump (also a void:dataDump); False: another file (a CSV table, its metadata)
+    conforms_to: str | None = None  # the standard the file follows (dcterms:conformsTo), e.g. CSVW
 
 
 @dataclass
@@ -199,7 +202,8 @@ def describe(stats: Statistics, *, base: str, distributions: Iterable[Distributi
     for d in sorted(distributions, key=lambda d: d.name):
         url = _n(base + "downloads/" + d.name)
         add(ds, DCAT + "distribution", url)
-        add(ds, VOID + "dataDump", url)
+        if d.rdf:
+            add(ds, VOID + "dataDump", url)
         add(url, RDF + "type", _n(DCAT + "Distribution"))
         add(url, DCTERMS + "title", ox.Literal(d.title, language="en"))
         add(url, DCAT + "downloadURL", url)
@@ -207,6 +211,8 @@ def describe(stats: Statistics, *, base: str, distributions: Iterable[Distributi
         if d.compressed:
             add(url, DCAT + "compressFormat", _n(IANA + "application/gzip"))
         add(url, DCAT + "byteSize", ox.Literal(str(d.byte_size), datatype=_n(XSD + "nonNegativeInteger")))
+        if d.conforms_to:
+            add(url, DCTERMS + "conformsTo", _n(d.conforms_to))
         add(url, DCTERMS + "license", _n(CC0))
         ck = ox.BlankNode()
         add(url, SPDX + "checksum", ck)

@@ -93,6 +93,18 @@ DUMP_FORMATS = _view("ttl", "nt", "jsonld", "trig")  # what `ecokg build` writes
 # media types of the other files served from the build folder (``/downloads``)
 OTHER_MEDIA_TYPES = {"gz": "application/gzip", "zip": "application/zip", "json": "application/json",
                      "csv": "text/csv", "rq": "application/sparql-query"}
+# files whose whole name says more than their suffix: the CSV on the Web metadata of the tables `ecokg build` writes
+CSVW_METADATA = "csv-metadata.json"
+FILE_MEDIA_TYPES = {CSVW_METADATA: "application/csvm+json"}
+
+
+def media_type_of_file(name: str) -> str | None:
+    """The media type of a file ``ecokg build`` writes (by its name, else its last suffix), or None."""
+    if name in FILE_MEDIA_TYPES:
+        return FILE_MEDIA_TYPES[name]
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    fmt = by_suffix(suffix)
+    return fmt.media_type if fmt is not None else OTHER_MEDIA_TYPES.get(suffix)
 
 
 class NotAcceptable(ValueError):

@@ -10,8 +10,9 @@ example query ``queries/completeness-per-batch.rq`` in SPARQL.
 * **stated**: a batch's size as sources state it (``eco:StatedCount`` with ``eco:countedBatch``).  For a
   national scheme only the counts for China are sizes (a province's share is not).  Where sources disagree
   (batch 3 of the demonstration zones: 84 named, 85 in one report that counts the proposed list) the size is
-  the largest value stated at the highest confidence.  A scheme's size is its
-  latest scheme-wide count (with the date it is as of).  A scheme or batch that no source sizes has ``stated``
+  the largest value stated at the highest confidence.  A scheme's size is the sum of its batches' when every
+  batch is sized (677 demonstration zones in eight batches, where the latest stated total, 572, predates batch 8),
+  else its latest scheme-wide count (with the date it is as of).  A scheme or batch that no source sizes has ``stated``
   None: its list can never be called complete.
 """
 
@@ -19,13 +20,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
 from ecokg.dataset.completeness import Completeness, compute
 from ecokg.services.graph import GraphServices
 
-__all__ = ["Completeness", "completeness", "of_batch", "of_scheme", "province_holders", "ProvinceBatch"]
+__all__ = ["Completeness", "completeness", "of_batch", "of_scheme", "province_holders", "ProvinceBatch", "province_view",
+           "ProvinceBatchView"]
 
 def completeness(g: GraphServices) -> list[Completeness]:
     """One row per scheme with a designation or a stated size (``batch`` None) and per batch of it
@@ -92,3 +95,28 @@ def province_holders(g: GraphServices, province: str) -> list[ProvinceBatch]:
         pb.holders.sort()
     return sorted(out.values(), key=lambda pb: (pb.scheme, pb.batch is None,
                                                 order.get(pb.batch, (10**6, "")) if pb.batch else (0, "")))
+
+
+@dataclass
+class ProvinceBatchView:
+    """One scheme and batch of a province's page: its holders there, as links, and the batch's completeness."""
+
+    scheme: Any  # services.graph.Value
+    batch: Any  # Value, or None: the batch is not known
+    holders: list  # [(holder Value, designation Value)]
+    completeness: Completeness | None
+    incomplete: bool
+
+
+def province_view(g: GraphServices, province: str, lang: str) -> list[ProvinceBatchView]:
+    """``province_holders`` with labels, for a province's page."""
+    rows = province_holders(g, province)
+    g.labels.prefetch(ox.NamedNode(x) for pb in rows for x in (pb.scheme, pb.batch, *(i for h in pb.holders for i in h))
+                      if x)
+    out = []
+    for pb in rows:
+        out.append(ProvinceBatchView(
+            g.value(ox.NamedNode(pb.scheme), lang), g.value(ox.NamedNode(pb.batch), lang) if pb.batch else None,
+            [(g.value(ox.NamedNode(h), lang), g.value(ox.NamedNode(d), lang)) for h, d in pb.holders],
+            pb.completeness, pb.batch_incomplete))
+    return out

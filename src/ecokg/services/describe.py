@@ -7,6 +7,8 @@ import pyoxigraph as ox
 
 _EXISTS = "ASK { { $s ?p ?o } UNION { ?o ?p $s } }"
 
+# (a blank node it points at, and an IRI of its own document -- ``{entity}#seat`` -- are parts of it: their
+# triples are in its description, as they are on its page)
 _DESCRIBE = """
 CONSTRUCT {
   $s ?p ?o . ?o ?lp ?ol . ?o ?bp ?bo .
@@ -14,7 +16,7 @@ CONSTRUCT {
 } WHERE {
   { $s ?p ?o .
     OPTIONAL { ?o ?lp ?ol . FILTER(?lp = rdfs:label && isIRI(?o)) }
-    OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o)) } }
+    OPTIONAL { ?o ?bp ?bo . FILTER(isBlank(?o) || STRSTARTS(STR(?o), CONCAT(STR($s), "#"))) } }
   UNION
   { ?in ?ip $s .
     OPTIONAL { ?in ?ilp ?il . FILTER(?ilp = rdfs:label) } }
@@ -30,12 +32,34 @@ SELECT ?b ?bp ?bo WHERE {
 }"""
 
 
+# An IRI described nowhere, recorded as ``owl:sameAs`` of an entity (a former IRI, docs/model.md): the entity
+# it now names.  (An IRI with triples of its own is never redirected.)
+_SAME_AS = """
+SELECT ?new WHERE {
+  ?new owl:sameAs $old .
+  FILTER(isIRI(?new) && ?new != $old)
+  FILTER NOT EXISTS { $old ?anyP ?anyO }
+} ORDER BY ?new LIMIT 1"""
+
+
 def exists(g, iri: str) -> bool:
     try:
         node = ox.NamedNode(iri)
     except ValueError:  # a path that makes no valid IRI (a space, an invalid code point): nothing is there
         return False
     return g.ask(_EXISTS, s=node)
+
+
+def former_iri_target(g, iri: str) -> str | None:
+    """The entity a former IRI now names (it has no triples of its own and an entity of our namespace
+    records it with ``owl:sameAs``), else None.  One lookup by object and property: cheap for any IRI."""
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return None
+    rows = g.select(_SAME_AS, old=node)
+    new = rows[0]["new"].value if rows else None
+    return new if new is not None and g.uris.is_ours(new) else None
 
 
 def description(g, iri: str) -> list[ox.Triple]:

@@ -58,6 +58,7 @@ class EntityView:
     schema_types: list[str] = field(default_factory=list)
     contained_in: list[str] = field(default_factory=list)
     web_urls: list[str] = field(default_factory=list)
+    props: dict[str, list] = field(default_factory=dict)  # every property of the entity -> its terms, as read
 
     def label(self, lang: str) -> str | None:
         return self.names.get(lang)
@@ -98,6 +99,7 @@ def entity_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> EntityV
     by_prop: "OrderedDict[str, list]" = OrderedDict()
     for r in out_rows:
         by_prop.setdefault(r["p"].value, []).append(r["o"])
+    props = {p: list(terms) for p, terms in by_prop.items()}
 
     names = g.labels.names(iri) or Names()
     types = g.values(by_prop.pop(TYPE_PROP, []), lang)
@@ -119,7 +121,7 @@ def entity_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> EntityV
     view = EntityView(
         iri=iri, path=g.uris.local_path(iri), names=names, lang=lang, types=types, descriptions=descriptions,
         groups=[PropertyGroup(k, groups[k]) for k in GROUP_ORDER if groups[k]], sources=sources,
-        type_iris=[t.iri for t in types if t.iri],
+        type_iris=[t.iri for t in types if t.iri], props=props,
     )
     lat, long = by_prop.get(GEO + "lat"), by_prop.get(GEO + "long")
     if lat and long:
@@ -131,8 +133,15 @@ def entity_view(g: GraphServices, iri: str, lang: str, page: int = 1) -> EntityV
     view.tables = [_drop_self_columns(t, iri) for t in (_designations(g, node, lang, page),
                                                         _practices(g, node, lang, page),
                                                         _observations(g, node, lang, page)) if t.rows]
-    view.inbound, view.inbound_page = _inbound(g, node, lang, page)
+    # a division's page lists its children and predecessors itself (services.division)
+    exclude = [SCHEMA + "containedInPlace", g.uris.eco + "successor"] if is_division(g, view) else []
+    view.inbound, view.inbound_page = _inbound(g, node, lang, page, exclude)
     return view
+
+
+def is_division(g: GraphServices, view: EntityView) -> bool:
+    """An administrative division with a code or level (docs/model.md): its page has a division section."""
+    return bool(view.props.get(g.uris.eco + "divisionCode") or view.props.get(g.uris.eco + "divisionLevel"))
 
 
 def _drop_self_columns(table: Table, iri: str) -> Table:
@@ -190,14 +199,7 @@ def _paged_table(g: GraphServices, node, lang: str, page: int, *, key: str, list
     return table
 
 
-def _designations(g: GraphServices, node, lang: str, page: int = 1) -> Table:
-    cols = ["designation", "holder", "scheme", "batch", "year", "source", "confidence"]
-    return _paged_table(g, node, lang, page, key="designation", table_key="designations", cols=cols,
-                        sort_key=lambda r: (str(r["year"][0].sort_key) if r["year"] else "9999",
-                                            r["scheme"][0].sort_key if r["scheme"] else "",
-                                            r["holder"][0].sort_key if r["holder"] else ""), listing="""
-  { ?designation eco:holder $s } UNION { ?designation eco:batch $s }
-  FILTER EXISTS { ?designation eco:holder ?anyHolder }""", details="""
+_DESIGNATION_DETAILS = """
 SELECT ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
   VALUES ?designation { $keys }
   ?designation eco:holder ?holder .
@@ -208,7 +210,24 @@ SELECT ?designation ?holder ?scheme ?batch ?year ?source ?confidence WHERE {
   BIND(COALESCE(?dyear, ?byear) AS ?year)
   OPTIONAL { ?designation dcterms:source ?source }
   OPTIONAL { ?designation eco:confidence ?confidence }
-}""")
+}"""
+
+
+def _designations(g: GraphServices, node, lang: str, page: int = 1) -> Table:
+    return designations_table(g, node, lang, page, "designations", """
+  { ?designation eco:holder $s } UNION { ?designation eco:batch $s }
+  FILTER EXISTS { ?designation eco:holder ?anyHolder }""")
+
+
+def designations_table(g: GraphServices, node, lang: str, page: int, table_key: str, listing: str) -> Table:
+    """One page of the designations that ``listing`` (a pattern about ``$s`` binding each ``?designation``
+    once) finds, with holder, scheme, batch, year, sources and confidence."""
+    cols = ["designation", "holder", "scheme", "batch", "year", "source", "confidence"]
+    return _paged_table(g, node, lang, page, key="designation", table_key=table_key, cols=cols,
+                        sort_key=lambda r: (str(r["year"][0].sort_key) if r["year"] else "9999",
+                                            r["scheme"][0].sort_key if r["scheme"] else "",
+                                            r["holder"][0].sort_key if r["holder"] else ""),
+                        listing=listing, details=_DESIGNATION_DETAILS)
 
 
 def _practices(g: GraphServices, node, lang: str, page: int = 1) -> Table:
@@ -258,14 +277,18 @@ def _pick_lang(values: list[Value], lang: str) -> list[Value]:
     return mine or values
 
 
-def _inbound(g: GraphServices, node, lang: str, page: int = 1) -> tuple[list[PropertyRow], Page]:
-    """One page of the triples pointing at the entity, grouped by property."""
-    rows = g.select("SELECT (COUNT(*) AS ?n) WHERE { ?x ?p $s }", s=node)
+def _inbound(g: GraphServices, node, lang: str, page: int = 1,
+             exclude: list[str] = ()) -> tuple[list[PropertyRow], Page]:
+    """One page of the triples pointing at the entity, grouped by property (but those of ``exclude``,
+    which the page shows otherwise)."""
+    slots = {f"ex{i}": ox.NamedNode(p) for i, p in enumerate(exclude)}
+    where = "?x ?p $s ." + (f" FILTER(?p NOT IN ({', '.join('$' + k for k in slots)}))" if slots else "")
+    rows = g.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}", s=node, **slots)
     total = int(rows[0]["n"].value) if rows else 0
     pg = Page(clamp(page, INBOUND_PAGE, total), INBOUND_PAGE, total, ordered=total <= SORT_MAX)
     order = "ORDER BY ?p ?x " if pg.ordered else ""
-    rows = g.select(f"SELECT ?x ?p WHERE {{ ?x ?p $s }} {order}LIMIT $limit OFFSET $offset",
-                    labelled=True, s=node, limit=INBOUND_PAGE, offset=pg.offset) if total else []
+    rows = g.select(f"SELECT ?x ?p WHERE {{ {where} }} {order}LIMIT $limit OFFSET $offset",
+                    labelled=True, s=node, limit=INBOUND_PAGE, offset=pg.offset, **slots) if total else []
     by_prop: "OrderedDict[str, list]" = OrderedDict()
     for r in rows:
         by_prop.setdefault(r["p"].value, []).append(r["x"])

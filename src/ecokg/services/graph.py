@@ -47,7 +47,9 @@ class GraphServices:
         self.uris = UriSpace(base_uri)
         self._label_max_age = label_max_age
         self.search_index = None  # every label, for search only: made by ``services.search`` on the first search
-        self.lock = threading.Lock()  # for what other services keep on this object (the search index)
+        self.reconcile_index = None  # names, codes and designations for reconciliation: ``services.reconcile``
+        self.reconcile_index_made = 0.0
+        self.lock = threading.Lock()  # for what other services keep on this object (the search/reconcile index)
         self._static = store.immutable
         # labels: kept (LRU) as long as the store cannot change, else ``label_max_age`` seconds
         self.labels = Labels(store, max_age=float("inf") if self._static else label_max_age,

@@ -42,6 +42,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
                          "holders this graph records, and how many of them are in Chongqing.",
                          "每个批次：来源所述的全批次称号数量、本图谱已记录的获得地区数量，以及其中的重庆地区数量。"),
     "recorded": ("Holders recorded", "已记录获得地区"),
+    "province_titles": ("Titles held here, by scheme and batch", "本地获得的称号（按称号与批次）"),
+    "province_titles_note": ("The holders the graph records in this province (the province itself and the places in it). "
+                             "Where the batch is incompletely recorded nationally, this province's list for it may be "
+                             "incomplete too.",
+                             "图谱记录的本省级区划获得地区（本区划及其境内各地）。某批次在全国范围记录不完整时，本省该批次名单也可能不完整。"),
+    "batch_incomplete": ("batch incompletely recorded", "该批次记录不完整"),
     "recorded_of": ("{} of {} holders recorded", "已记录 {1} 个中的 {0} 个"),
     "recorded_unsized": ("{} holders recorded; no source states the size", "已记录 {} 个；来源未说明总数"),
     "not_recorded": ("{} not recorded", "{} 个未记录"),
@@ -71,8 +77,22 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "examples_text": ("Ask the graph anything in SPARQL; the query page has ready-made examples "
                       "(places by batch, stated counts against the graph, indicators by year…).",
                       "用 SPARQL 查询图谱；查询页面提供现成示例（按批次列出地区、来源数量与图谱对比、历年指标……）。"),
-    "downloads_text": ("The whole graph as dumps (Turtle, N-Triples, TriG…), its VoID description and checksums.",
-                       "整个图谱的数据文件（Turtle、N-Triples、TriG 等）、VoID 描述与校验和。"),
+    "reconcile": ("Reconciliation service", "名称对齐服务"),
+    "reconcile_text": ("A spreadsheet of place names (old names, pinyin, codes…)? Match them to divisions and add "
+                       "their codes and designations in OpenRefine: add this standard reconciliation service "
+                       "(W3C Reconciliation API 0.2; the 1.0 draft at /reconcile/1.0-draft):",
+                       "表格中有地名（旧名、拼音、代码……）？可在 OpenRefine 中将其对齐到行政区划，并添加代码与命名信息："
+                       "添加以下标准对齐服务（W3C Reconciliation API 0.2；1.0 草案见 /reconcile/1.0-draft）："),
+    "downloads_text": ("The whole graph as dumps (Turtle, N-Triples, TriG…), its VoID description and checksums, and "
+                       "analysis-ready CSV tables with their CSV on the Web metadata.",
+                       "整个图谱的数据文件（Turtle、N-Triples、TriG 等）、VoID 描述与校验和，以及分析用 CSV 表格及其 "
+                       "CSV on the Web 元数据。"),
+    "tables": ("Analysis-ready tables", "分析用表格"),
+    "tables_text": ("CSV tables made from the graph: one row per designation, a county × year panel (with the code "
+                    "in force each year) and each batch's stated size beside the designations recorded (the lists are "
+                    "incomplete: a county not recorded is unknown, not undesignated).",
+                    "由图谱生成的 CSV 表格：每个命名一行、县级单位×年份面板（含各年有效的区划代码），以及各批次声明数量与"
+                    "图谱记录数量（名单并不完整：未记录的县为未知，而非未获命名）。"),
     "licence": ("Licence", "许可"),
     "licence_text": ("The data and ontology are dedicated to the public domain under CC0 1.0.",
                      "数据与本体以 CC0 1.0 贡献至公有领域。"),
@@ -101,6 +121,73 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "void": ("VoID description of the dataset", "数据集的 VoID 描述"),
     "coordinates": ("Coordinates", "坐标"),
     "stated_in_sources": ("stated", "所述"),
+    # divisions
+    "since": ("since {}", "{}年起"),
+    "now_called": ("Now:", "现为："),
+    "no_successor": ("no successor recorded", "未记录继承区划"),
+    "division_code": ("Division code", "行政区划代码"), "level_kind": ("Level and kind", "层级与类型"),
+    "in_force": ("In force", "有效年份"), "former_division": ("former division", "已变更或撤销"),
+    "names_label": ("Names", "名称"), "pinyin": ("pinyin", "拼音"), "lies_in": ("Lies in", "所属"),
+    "former_uris": ("Former URIs", "旧 URI"), "redirects_here": ("they redirect here", "重定向至此"),
+    "history": ("History", "沿革"), "relation": ("Relation", "关系"), "predecessor": ("predecessor", "前身"),
+    "successor_rel": ("successor", "继承区划"), "division": ("Division", "区划"), "code": ("Code", "代码"),
+    "kind": ("Kind", "类型"), "years": ("Years in force", "有效年份"),
+    "children": ("Divisions and places in it", "下辖区划与地点"),
+    "former_children": ("Former divisions in it", "曾下辖的区划"),
+    "points": ("Points", "坐标点"), "point": ("Point", "坐标点"), "latitude": ("Latitude", "纬度"),
+    "longitude": ("Longitude", "经度"),
+    "designations_above": ("Designations of the divisions it lies in", "所属上级区划的称号"),
+    "designations_above_note": ("Held by a division this one lies in, not by this division itself.",
+                                "由本区划所属的上级区划获得，并非本区划自身的称号。"),
+    "designations_within": ("Designations of places in it", "辖区内地点的称号"),
+    "designations_within_note": ("Held by a division, township or area that lies in this division.",
+                                 "由位于本区划内的区划、乡镇或片区获得。"),
+    "map": ("Map", "地图"), "show_on_map": ("Show on the map", "在地图上显示"),
+    # the map
+    "map_title": ("Map of designations", "称号分布图"),
+    "map_intro": ("Every county-level division in force (the 2024 list) with a point, at its seat of government: "
+                  "{} marks, each a link to its page. A mark's colour says which designations concern the division; "
+                  "its fill says how: held by the division itself, by a place in it (a township, an area), or by a "
+                  "division it lies in (its prefecture or province). Points only: no boundaries.",
+                  "2024年名单中现行的全部县级区划（有坐标者），标注于其政府驻地：共 {} 个标记，每个标记链接到该区划的页面。"
+                  "标记的颜色表示与该区划相关的称号；填充方式表示关系：区划自身获得、辖区内地点（乡镇、片区）获得，"
+                  "或其所属的地级、省级区划获得。仅有点位，不含边界。"),
+    "map_colour": ("Colour: which designations", "颜色：哪些称号"), "map_fill": ("Fill: how", "填充：关系"),
+    "map_cat_zone": ("National Ecological Civilization Construction Demonstration Zone",
+                     "国家生态文明建设示范区"),
+    "map_cat_mountains": ("National “Two Mountains” Practice and Innovation Base", "国家“绿水青山就是金山银山”实践创新基地"),
+    "map_cat_both": ("both of these national designations", "以上两项国家称号均有"),
+    "map_cat_municipal": ("a Chongqing municipal designation (and neither national one)",
+                          "重庆市级称号（无上述国家称号）"),
+    "map_cat_other": ("other designations only", "仅有其他称号"),
+    "map_own": ("holds it itself", "自身获得"), "map_within": ("a place in it holds it", "辖区内地点获得"),
+    "map_under": ("lies in a division that holds it", "所属上级区划获得"), "map_none": ("no designation recorded", "未记录称号"),
+    "map_title_own": ("Holds:", "获得："), "map_title_within": ("In it:", "辖区内："),
+    "map_title_under": ("Lies in:", "所属："),
+    "map_show": ("Show", "显示"), "map_all_schemes": ("All designations", "全部称号"),
+    "map_all_batches": ("All batches", "全部批次"),
+    "map_no_such_batch": ("That is not a batch of this scheme: the map shows all its batches.",
+                          "该称号没有此批次：地图显示其全部批次。"),
+    "map_coverage": ("How complete the lists are", "名单完整程度"),
+    "map_incomplete": ("The graph's lists of holders are not complete: the map shows only the holders it records.",
+                       "图谱中的获得者名单并不完整：地图只显示已记录的获得者。"),
+    "map_recorded_of": ("{} of {} holders recorded", "已记录 {} 个，共 {} 个"),
+    "map_recorded_unstated": ("holders recorded: {}; no source states how many there are",
+                              "已记录 {} 个；来源未说明总数"),
+    "map_as_of": ("size stated as of {}", "总数截至 {}"),
+    "map_legend": ("Legend", "图例"), "map_marks": ("Marks", "标记"),
+    "map_holders": ("Holders of these designations", "这些称号的获得者"),
+    "map_where": ("On the map", "在图上"), "map_at_own": ("its own mark", "自身标记"),
+    "map_at_within": ("the mark of the division it lies in", "所在区划的标记"),
+    "map_at_under": ("{} marks of the divisions in it", "其下辖区划的 {} 个标记"),
+    "map_at_off": ("not on the map (no county-level division in force with a point)", "不在图上（无有坐标的现行县级区划）"),
+    "map_open": ("Open the map", "打开地图"),
+    "map_home_caption": ("County-level divisions at their seats of government, coloured by the designations the graph records.",
+                         "各县级区划政府驻地，按图谱记录的称号着色。"),
+    "map_filter": ("Filter", "筛选"),
+    "map_focus": ("Ringed on the map:", "图中圈出："),
+    "map_detail": ("The part of the map where the coloured marks lie, enlarged (the same marks, the coloured ones named)",
+                   "着色标记所在区域放大图（同一批标记，着色者标注名称）"),
 }
 
 

@@ -4,7 +4,10 @@ Matching is done in Python over a search index of every label (loaded with one S
 works the same over a remote endpoint); the user's text never reaches SPARQL at all.  Both
 sides are normalised with NFKC (full-width letters and digits become ASCII) and case folding;
 a match is a substring.  A Chinese query ending in a division suffix (区, 县, …) also matches
-on its stem, so "开州县" still finds 开州区, and "开州" finds it as a substring.
+on its stem, so "开州县" still finds 开州区, and "开州" finds it as a substring.  Division codes
+(``eco:divisionCode``) are searched like labels ("500154"), and a pinyin label
+(``"kai zhou"@zh-Latn-pinyin``) also without its spaces ("kaizhou").  A hit on a former division
+says what it became: the divisions in force that its successors lead to (开县 -> 开州区).
 
 The index is built on the first search only (pages never need it: they look up the labels of
 what they show), held as one string of normalised labels so that a search is a few ``str.find``
@@ -21,7 +24,7 @@ import unicodedata
 from array import array
 from bisect import bisect_right
 from operator import itemgetter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -38,9 +41,32 @@ _SEP = "\x00"  # between the labels in the index (NFKC and casefold keep it; tak
 _SPACE_RUN = _SPACE  # (the separator is not whitespace)
 _SEP_SPACES = re.compile(r" ?\x00 ?")
 
-_ALL_LABELS = "SELECT ?x ?label WHERE { { " + " UNION ".join(
-    f"{{ ?x <{p}> ?label }}" for p in LABEL_PROPS) + " } FILTER(isLiteral(?label) && isIRI(?x)) }"
+CODE_PROP = "divisionCode"  # in the ontology's namespace: searched like a label
+
+
+def search_props(eco: str) -> tuple[str, ...]:
+    """The properties whose values a search matches: the label properties and the division code."""
+    return (*LABEL_PROPS, eco + CODE_PROP)
+
+
+def _all_labels(eco: str) -> str:
+    return "SELECT ?x ?label WHERE { { " + " UNION ".join(
+        f"{{ ?x <{p}> ?label }}" for p in search_props(eco)) + " } FILTER(isLiteral(?label) && isIRI(?x)) }"
+
+
+def is_pinyin(language: str | None) -> bool:
+    """A romanisation tag (``zh-Latn-pinyin``): such a label is also searched without its spaces."""
+    return bool(language) and language.lower().startswith("zh-latn")
+
+
 _TYPES = "SELECT ?x ?t WHERE { VALUES ?x { $nodes } ?x a ?t . FILTER(isIRI(?t)) }"
+# the years of the divisions among the hits, and for a former one the divisions in force it became
+_HISTORY = """
+SELECT ?x ?from ?until ?now WHERE {
+  VALUES ?x { $nodes }
+  { ?x eco:validFrom ?from } UNION { ?x eco:validUntil ?until }
+  UNION { ?x eco:validUntil ?gone ; eco:successor+ ?now . FILTER NOT EXISTS { ?now eco:validUntil ?nowGone } }
+}"""
 
 
 def normalize(text: str) -> str:
@@ -63,10 +89,22 @@ class Hit:
     matched: str  # the label that matched
     types: list[Value]
     score: tuple
+    valid_from: str | None = None  # a division's years in force (``valid_until`` None: in force)
+    valid_until: str | None = None
+    now: list[Value] = field(default_factory=list)  # a former division: the divisions in force it became
+
+    @property
+    def former(self) -> bool:
+        return self.valid_until is not None
 
     def as_json(self, title: str) -> dict:
-        return {"uri": self.iri, "url": self.href, "label": title, "zh": self.labels.get("zh"),
-                "en": self.labels.get("en"), "matched": self.matched, "types": [t.text for t in self.types]}
+        out = {"uri": self.iri, "url": self.href, "label": title, "zh": self.labels.get("zh"),
+               "en": self.labels.get("en"), "matched": self.matched, "types": [t.text for t in self.types]}
+        if self.valid_from is not None or self.valid_until is not None:
+            out["validFrom"], out["validUntil"] = self.valid_from, self.valid_until
+        if self.former:
+            out["now"] = [{"uri": v.iri, "url": v.href, "label": v.text} for v in self.now]
+        return out
 
 
 class _Group:
@@ -102,8 +140,9 @@ class LabelSearchIndex:
     kind of thing) and sorted shortest first within a group, so that a search visits them in the
     order of the results and stops at ``limit``: a one-letter query costs no more than a long one."""
 
-    def __init__(self, store, classify, max_age: float | None):
+    def __init__(self, store, classify, max_age: float | None, eco: str):
         self._store = store
+        self._query = _all_labels(eco)
         self._classify = classify  # iri -> (0 for an entity else 1, rank of its kind)
         self._max_age = max_age  # None: the store never changes
         self._lock = threading.Lock()
@@ -115,15 +154,19 @@ class LabelSearchIndex:
 
     def _build(self) -> list[tuple[tuple[int, int], _Group]]:
         t0 = time.monotonic()
-        # (the same text in two properties or languages: once)
-        pairs = {(x.value, label.value) for x, label in self._store.query(_ALL_LABELS)}
-        raw = list(pairs)
+        # (the same text in two properties or languages: once; a pinyin label also without its spaces)
+        found = list({(x.value, label.value, is_pinyin(label.language)) for x, label in self._store.query(self._query)})
+        raw = [(iri, text) for iri, text, _ in found]
         # normalised all at once (one NFKC and casefold over the joined labels, not one per label)
         blob = _SEP.join(text.replace(_SEP, " ") for _, text in raw)
         blob = _SEP_SPACES.sub(_SEP, _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", blob).casefold()))
         norms = blob.split(_SEP) if raw else []
         if len(norms) != len(raw):  # cannot happen (NFKC and casefold keep the separator); be safe anyway
             norms = [normalize(text) for _, text in raw]
+        for (iri, text, pinyin), norm in zip(found, norms[:len(found)]):
+            if pinyin and " " in norm:
+                raw.append((iri, text))
+                norms.append(norm.replace(" ", ""))
         by_group: dict[tuple[int, int], list] = {}
         keys: dict[str, tuple[int, int]] = {}
         interned: dict[str, str] = {}  # one string per IRI, however many labels it has
@@ -134,12 +177,12 @@ class LabelSearchIndex:
                 key = keys[iri] = self._classify(iri)
             by_group.setdefault(key, []).append((len(norm), iri, text, norm))
         self.labels = len(raw)
-        del raw, pairs, norms, blob
+        del raw, found, norms, blob
         groups = []
         for key in sorted(by_group):
             entries = by_group[key]
-            for field in (2, 1, 0):  # shortest first, then by IRI, then by label (stable sorts: fast)
-                entries.sort(key=itemgetter(field))
+            for column in (2, 1, 0):  # shortest first, then by IRI, then by label (stable sorts: fast)
+                entries.sort(key=itemgetter(column))
             groups.append((key, _Group(entries)))
         self.build_seconds = time.monotonic() - t0
         return groups
@@ -195,19 +238,44 @@ def search(g: GraphServices, query: str, lang: str, limit: int = 50) -> list[Hit
     nodes = [ox.NamedNode(iri) for _, iri, _ in top]
     types = _types(g, nodes)
     g.labels.prefetch(nodes + [t for ts in types.values() for t in ts])
+    history = _history(g, [n for n in nodes if n.value.startswith(g.uris.entity("division/"))])
+    g.labels.prefetch(t for h in history.values() for t in h["now"])
     hits = []
     for score, iri, text in top:
         names = g.labels.names(iri)
         labels = {l: names.get(l) for l in LANGS if names and names.get(l)}
-        hits.append(Hit(iri, g.uris.href(iri), labels, text, g.values(types.get(iri, []), lang), score))
+        hit = Hit(iri, g.uris.href(iri), labels, text, g.values(types.get(iri, []), lang), score)
+        h = history.get(iri)
+        if h is not None:
+            hit.valid_from, hit.valid_until = h["from"], h["until"]
+            hit.now = sorted(g.values(h["now"], lang), key=lambda v: v.iri or "")
+        hits.append(hit)
     return hits
+
+
+def _history(g: GraphServices, nodes: list[ox.NamedNode]) -> dict[str, dict]:
+    """For the divisions among the hits: years in force and, for a former one, the divisions in force
+    that its successors lead to (a query bound to the hits; the chains are a few links long)."""
+    if not nodes:
+        return {}
+    out: dict[str, dict] = {}
+    for r in g.select(_HISTORY, nodes=nodes):
+        h = out.setdefault(r["x"].value, {"from": None, "until": None, "now": []})
+        if r.get("from") is not None:
+            h["from"] = r["from"].value
+        if r.get("until") is not None:
+            h["until"] = r["until"].value
+        if r.get("now") is not None and r["now"] not in h["now"]:
+            h["now"].append(r["now"])
+    return out
 
 
 def index_of(g: GraphServices) -> "LabelSearchIndex":
     """The search index of ``g``: made on the first search (pages never need it), kept on ``g``."""
     with g.lock:
         if g.search_index is None:
-            g.search_index = LabelSearchIndex(g.store, classify(g.uris), None if g.immutable else g.label_max_age)
+            g.search_index = LabelSearchIndex(g.store, classify(g.uris), None if g.immutable else g.label_max_age,
+                                              g.uris.eco)
         return g.search_index
 
 

@@ -25,9 +25,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.json.ensure_ascii = False
     app.extensions["ecokg"] = AppContext(settings=settings, store=store or open_store(settings))
 
-    from ecokg.web import downloads, health, pages, sparql, wellknown
+    from ecokg.web import downloads, health, pages, reconcile, sparql, wellknown
 
-    for blueprint in (health.bp, sparql.bp, pages.bp, downloads.bp, wellknown.bp):
+    for blueprint in (health.bp, sparql.bp, pages.bp, downloads.bp, wellknown.bp, reconcile.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(StoreError, _store_error)
     app.after_request(_security_headers)

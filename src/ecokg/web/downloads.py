@@ -9,7 +9,7 @@ from flask import Blueprint, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from ecokg.rdf.formats import OTHER_MEDIA_TYPES, by_suffix
+from ecokg.rdf.formats import media_type_of_file
 from ecokg.web.context import ctx
 from ecokg.web.pages import _page
 
@@ -18,12 +18,8 @@ bp = Blueprint("downloads", __name__)
 HINT = "Run `ecokg build` to write the dumps into the dist folder ({dist})."
 
 def content_type(name: str) -> str | None:
-    """The Content-Type of a built file, from the one format table (by its last suffix)."""
-    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
-    fmt = by_suffix(suffix)
-    if fmt is not None:
-        return fmt.content_type
-    media = OTHER_MEDIA_TYPES.get(suffix)
+    """The Content-Type of a built file, from the one format table (by its name or last suffix)."""
+    media = media_type_of_file(name)
     if media is None:
         return None
     return media if media.startswith("application/gzip") or media.endswith("zip") else f"{media}; charset=utf-8"
@@ -62,6 +58,13 @@ def _files(dist: Path) -> list[dict]:
         out.append({"name": rel, "size": st.st_size, "sha256": sums.get(rel),
                     "modified": datetime.fromtimestamp(st.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
     return out
+
+
+@bp.app_context_processor
+def _built_files():
+    """``built(name)`` in every template: whether the build folder holds that file (pages link the tables only
+    when they are there)."""
+    return {"built": lambda name: _servable(name) and (_dist() / name).is_file()}
 
 
 @bp.get("/downloads")

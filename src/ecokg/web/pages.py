@@ -11,14 +11,15 @@ one round trip instead of two for every client, and the TAG's httpRange-14 follo
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
 from ecokg import __version__
-from ecokg.services import describe, listings, search as search_service
-from ecokg.services.entity import entity_view
+from ecokg.services import describe, listings, mapview, search as search_service
+from ecokg.services.division import division_view
+from ecokg.services.entity import entity_view, is_division
 from ecokg.rdf.formats import PAGE_FORMATS
 from ecokg.services.i18n import translate
 from ecokg.rdf.namespaces import expand, prefixes
@@ -66,7 +67,7 @@ def _helpers():
         args.update({k: str(v) for k, v in changes.items()})
         return f"{request.path}?{urlencode(args)}"
 
-    return {"lang": lang, "other_lang": other, "t": lambda key: translate(key, lang), "link": link,
+    return {"lang": lang, "other_lang": other, "t": lambda key: translate(key, lang), "link": link, "pinned": pinned,
             "switch_url": switch_url, "page_url": page_url, "version": __version__,
             "base_uri": services().uris.base,
             "class_prefixes": set(prefixes(services().uris.base))}
@@ -114,6 +115,14 @@ def entity(rest: str):
     rest, suffix = _split_suffix(rest)
     path = f"/id/{rest}"
     iri = g.uris.canonical(path)
+    if "#" in rest:  # an escaped "#": a part of an entity's page (its point), never a page of its own
+        if not g.exists(iri):
+            return _not_found(negotiate() == HTML)
+        whole, _, fragment = path.partition("#")
+        return _moved(whole + (f".{suffix}" if suffix else ""), fragment)
+    target = describe.former_iri_target(g, iri)
+    if target is not None:  # a former IRI (owl:sameAs of an entity): 301 to the entity, same format and query
+        return _moved(g.uris.local_path(target) + (f".{suffix}" if suffix else ""))
     if suffix:
         fmt = PAGE_SUFFIXES[suffix]
     else:
@@ -130,16 +139,35 @@ def entity(rest: str):
     lang = page_lang()
     page = _page_number()
     view = entity_view(g, iri, lang, page)
-    scheme = batch_completeness = None
+    scheme = division = batch_completeness = province_batches = None
     if g.uris.eco + "DesignationScheme" in view.type_iris:
         scheme = scheme_view(g, iri, lang, page)
     if g.uris.eco + "Batch" in view.type_iris:
         batch_completeness = completeness.of_batch(g, iri)
     jsonld = Markup(script_json(schema_org(view, request.host_url.rstrip("/") + path)))
-    resp = _page("entity.html", view=view, scheme=scheme, batch_completeness=batch_completeness, jsonld=jsonld, path=path, alternates=alternates(path))
+    map_link = None
+    if is_division(g, view):
+        division = division_view(g, view, lang, page)
+        if division.level is not None and division.level.iri == g.uris.eco + "ProvinceLevel":
+            province_batches = completeness.province_view(g, iri, lang)
+        map_link = mapview.map_link(g, view.iri, division.level.iri if division.level else None, not division.former)
+    resp = _page("entity.html", view=view, scheme=scheme, division=division,
+                 batch_completeness=batch_completeness, province_batches=province_batches, jsonld=jsonld, path=path,
+                 alternates=alternates(path), map_link=map_link)
     if location and resp.status_code == 200:
         resp.headers["Content-Location"] = location
     resp.headers["Link"] = link_header(path)
+    return resp
+
+
+def _moved(path: str, fragment: str | None = None) -> Response:
+    """301 to ``path`` with the request's query string (and a fragment): the same for every Accept header
+    (no ``Vary``)."""
+    query = request.query_string.decode("latin-1")
+    location = path + (f"?{query}" if query else "") + (f"#{quote(fragment, safe='-._~')}" if fragment else "")
+    resp = Response(status=301, headers={"Location": location})
+    resp.content_type = "text/plain; charset=utf-8"
+    resp.set_data(f"301 Moved Permanently: {path}\n")
     return resp
 
 
@@ -180,7 +208,18 @@ def home():
     g = services()
     lang = page_lang()
     return _page("home.html", counts=listings.class_counts(g, lang), triples=listings.triple_count(g),
-                 schemes=listings.schemes(g, lang), by_year=listings.chongqing_titles_by_year(g, lang))
+                 schemes=listings.schemes(g, lang), by_year=listings.chongqing_titles_by_year(g, lang),
+                 mini=mapview.mini_map(g, lang))
+
+
+@bp.get("/map")
+def map_page():
+    g = services()
+    try:
+        view = mapview.map_view(g, page_lang(), request.args.get("scheme"), request.args.get("batch"))
+    except mapview.UnknownScheme:
+        abort(404)
+    return _page("map.html", view=view, focus=mapview.focus(g, request.args.get("at"), page_lang()))
 
 
 @bp.get("/class/<name>")
