@@ -5,6 +5,7 @@
     python -m bench run --scale 10k --peers ecokg,raw --clients 1 --seconds 0.5
     python -m bench report bench/out/results-*.json       # the markdown tables of bench/README.md
     python -m bench slow-clients                          # slow and idle clients (bench/slow.py)
+    python -m bench bundled                               # the bundled data: validate, build, serve, pages
 """
 
 from __future__ import annotations
@@ -310,6 +311,11 @@ def measure_build(data: Path, out: Path, scale: str, args) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "bundled":  # bench/bundled.py: the bundled data's validate, build, serve, pages
+        from bench.bundled import main as bundled
+
+        bundled(argv[1:])
+        return None
     if argv and argv[0] == "slow-clients":  # bench/slow.py: slow and idle clients (its own options)
         from bench.slow import main as slow_clients
 

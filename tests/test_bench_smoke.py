@@ -126,3 +126,20 @@ def test_slow_clients_run(tmp_path):
         assert r["held"]["closed_by_server"] == 4, r  # closed by the header timeout
         assert r["lookup"]["ok"] and r["lookup, new text"]["ok"] and r["entity page"]["ok"]
     assert "| ecokg | half |" in out.stdout
+
+
+@pytest.mark.slow
+def test_bundled_run(tmp_path):
+    """``python -m bench bundled`` at its smallest: every figure measured, the table printed with its peer."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = subprocess.run([sys.executable, "-m", "bench", "bundled", "--rounds", "2", "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert out.returncode == 0, out.stderr[-2000:]
+    r = json.loads((tmp_path / "bundled.json").read_text())
+    assert r["build"]["exit"] == 0 and r["validate, warm cache"]["exit"] == 0
+    assert r["page /map"]["median_ms"] > 0 and r["reconcile, 100 queries"]["median_ms"] > 0
+    assert "| lookup, ecokg |" in out.stdout and "ecokg / Oxigraph median" in out.stdout
