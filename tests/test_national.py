@@ -272,6 +272,7 @@ def test_a_duplicate_holder_in_one_batch_is_refused(tables_copy):
     assert (path.name, line, "OneRowPerHolderPerBatch") in {(p.file.name, p.line, p.rule) for p in check.problems}
 
 
+@pytest.mark.slow  # the whole bundled data, or many engine runs
 def test_a_batch_that_does_not_exist_is_refused(tables_copy):
     path = tables_copy / "national-demonstration-zone.csv"
 

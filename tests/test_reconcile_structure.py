@@ -352,6 +352,7 @@ def mutations(root, width: int = 2):
     return list(walk(root, ()))
 
 
+@pytest.mark.slow  # the whole bundled data, or many engine runs
 @specs_here
 def test_one_step_mutations_get_the_same_verdict(answers):
     checked, rejected, promises, disagreements = 0, 0, 0, []

@@ -222,6 +222,7 @@ def test_cli_engines_print_the_same_report(core_files):
     assert r.returncode == 2 and "fastest" in r.stderr
 
 
+@pytest.mark.slow  # the whole bundled data, or many engine runs
 def test_cli_progress_names_the_steps():
     r = run_ecokg("validate", "--progress")
     assert r.returncode == 0, r.stderr

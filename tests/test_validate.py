@@ -196,6 +196,7 @@ def test_syntax_error_names_file_and_line(core_files):
 
 # ---- through the real command line, as a user runs it -------------------------------------------------
 
+@pytest.mark.slow  # the whole bundled data, or many engine runs
 def test_cli_valid_bundled_data():
     r = _run_cli()
     assert r.returncode == 0, r.stdout + r.stderr
@@ -203,6 +204,7 @@ def test_cli_valid_bundled_data():
     assert len(r.stdout.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # the whole bundled data, or many engine runs
 @pytest.mark.parametrize("name", ["missing-chinese-label.ttl", "duplicate-designation.ttl", "bad-division-code.ttl"])
 def test_cli_invalid_file_report(name):
     r = _run_cli("--with-bundled", str(BROKEN / name))
