@@ -110,7 +110,8 @@ def test_bad_validate_value_is_a_usage_error():
 
 
 def test_bundled_data_is_checked_at_start(start_server, tmp_path):
-    srv = start_server("--workers", "1")
+    # a cache of its own: no record of an earlier `ecokg validate` or `build` of the same files spares the check
+    srv = start_server("--workers", "1", env={"ECOKG_CACHE_DIR": str(tmp_path / "cache")})
     log = srv.log()
     assert "validate   = 'auto'" in log
     assert f"data       : valid: {len(resources.data_files())} files" in log, log[:3000]
@@ -147,3 +148,18 @@ def test_invalid_bundled_data_is_refused_and_a_change_is_rechecked(tmp_path, mon
     assert "ecosh:BatchShape" in refused.value.report.text()
     assert any("zz-broken.ttl" in f for v in refused.value.report.violations for f in v.files)
     assert preflight.check(Settings(validate="never")) is None
+
+
+@pytest.mark.parametrize("command", [("validate",), pytest.param(("build", "--out", "{out}"), marks=pytest.mark.slow)])
+def test_validate_and_build_of_the_bundled_data_leave_the_record_serve_reads(tmp_path, monkeypatch, command):
+    """After `ecokg validate` or `ecokg build` of the bundled data, the check before serving finds the record
+    (a first `ecokg serve` after them starts without checking the same files again)."""
+    monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
+    assert not (tmp_path / "cache" / "valid").exists()
+    r = run_in_process(*(c.format(out=tmp_path / "dist") for c in command))
+    assert r.returncode == 0, r.stderr
+    assert preflight.check(Settings()).endswith("(validated before)")
+    # a file given to validate is not the bundled data: no record for it
+    shutil.rmtree(tmp_path / "cache" / "valid")
+    r = run_in_process("validate", str(resources.ontology_files()[0]))
+    assert not (tmp_path / "cache" / "valid").exists()

@@ -45,6 +45,10 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
     for note in report.notes:  # e.g. the holder names of the national lists left unresolved
         click.echo(note, err=True)
     if report.conforms:
+        if paths is None:  # the bundled data: `ecokg serve` need not check it again
+            from ecokg.dataset.preflight import remember
+
+            remember(list(resources.data_files()), settings.shacl_engine, report)
         click.echo(report.summary())
         return
     click.echo(report.text())

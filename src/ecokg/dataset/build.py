@@ -298,6 +298,10 @@ def build(
                     report = validate(data_paths, engine=shacl_engine, base_uri=base_uri)
                     if not report.conforms:
                         raise BuildRefused(report)
+                    if paths is None:  # the bundled data: `ecokg serve` need not check it again
+                        from ecokg.dataset.preflight import remember
+
+                        remember(data_paths, shacl_engine, report)
                     state["notes"] = report.notes
                 elif step in ("read", "graphs"):
                     _step(step, state, None, all_paths, onto_set, base_uri)

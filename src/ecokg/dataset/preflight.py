@@ -67,13 +67,23 @@ def check(settings: Settings) -> str | None:
     report = validate(paths, engine=settings.shacl_engine, base_uri=settings.base_uri)
     if not report.conforms:
         raise DataRefused(report)
-    if record is not None:
-        try:
-            record.parent.mkdir(parents=True, exist_ok=True)
-            record.write_text(report.summary() + "\n", encoding="utf-8")
-        except OSError:
-            pass  # not remembered: validated again next time
+    remember(paths, settings.shacl_engine, report, record)
     return report.summary()
+
+
+def remember(paths: list[Path], engine: str, report, record: Path | None = None) -> None:
+    """Keep the record that these files were found valid (``ecokg validate`` and ``ecokg build`` of the bundled
+    data keep it too, so that a server started after them does not check the same files again)."""
+    if not report.conforms:
+        return
+    record = record if record is not None else _record(paths, engine)
+    if record is None:
+        return
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(report.summary() + "\n", encoding="utf-8")
+    except OSError:
+        pass  # not remembered: validated again next time
 
 
 def _record(paths: list[Path], engine: str) -> Path | None:
