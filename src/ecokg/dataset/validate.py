@@ -147,9 +147,11 @@ def load(paths: Sequence[str | Path]) -> LoadedFiles:
         part = parse_file(p)  # raises RdfFileError "<file>:<line>: <message>"
         # a node made from table rows is named by its rows ("data/tables/x.csv:12"), not by the mapping
         rows = tables.read(p).rows if tables.is_mapping(p) else {}
+        shown_as: dict = {}  # a table's file name, made once (not once per row)
         for s in {str(q.subject) for q in part}:
             names = subject_files.setdefault(s, [])
-            for n in [f"{_display(f)}:{line}" for f, line in rows[s]] if s in rows else [name]:
+            for n in [f"{shown_as.get(f) or shown_as.setdefault(f, _display(f))}:{line}" for f, line in rows[s]] \
+                    if s in rows else [name]:
                 if n not in names:
                     names.append(n)
         quads.extend(part)

@@ -22,6 +22,8 @@ class DataGraph:
     """
 
     def __init__(self, triples: Iterable[ox.Triple | ox.Quad]) -> None:
+        # quads of the default graph as given (a list): the store below is made from them as they are
+        self._given = triples if isinstance(triples, list) else None
         index: dict[ox.NamedNode, dict] = {}
         for t in triples:
             by_subject = index.get(t.predicate)
@@ -106,6 +108,10 @@ class DataGraph:
         the canonical one; ours only look at IRIs."""
         if self._store is None:
             store = ox.Store()
-            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples())
+            given = self._given
+            if given is not None and all(type(q) is ox.Quad and type(q.graph_name) is ox.DefaultGraph for q in given):
+                store.bulk_extend(given)  # the same triples (a store keeps each once), without making them again
+            else:
+                store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in self.triples())
             self._store = store
         return self._store
