@@ -7,11 +7,9 @@ copy of the public ``reconciliation-api/specs`` repository is here (never copied
 says which ran in this session (also in pytest's header).
 
 Where the copy is: ``$ECOKG_RECON_SPECS`` — a checkout of that repository, or its git directory (a bare or
-mirror clone: the files are read from its ``HEAD``) — else the workplace's mirror of it
-(``/work/.mirror/reconciliation-api+specs/repo``).  Without one (a fresh machine, CI) the structural check
+mirror clone: the files are read from its ``HEAD``).  Without it (a fresh machine, CI) the structural check
 alone runs; to add the schemas, ``git clone https://github.com/reconciliation-api/specs`` and point
-``ECOKG_RECON_SPECS`` at it (``ECOKG_RECON_SPECS=none`` runs as without a copy).  A copy named by
-``ECOKG_RECON_SPECS`` that cannot be read is an error; the workplace mirror that cannot be read counts as none.
+``ECOKG_RECON_SPECS`` at it.  A copy it names that cannot be read is an error.
 """
 
 from __future__ import annotations
@@ -24,24 +22,20 @@ from pathlib import Path
 
 import reconcile_structure
 
-MIRROR = Path("/work/.mirror/reconciliation-api+specs/repo")
 VERSION_DIRS = {"0.2": "0.2", "1.0-draft": "1.0-draft"}
 
 
 def _source() -> tuple[str, Path] | None:
     """("dir", path) for a checkout, ("git", path) for a git directory, None if there is none."""
-    if os.environ.get("ECOKG_RECON_SPECS", "").strip().lower() == "none":  # as on a machine without a copy
+    candidate = os.environ.get("ECOKG_RECON_SPECS", "").strip()
+    if not candidate:
         return None
-    for candidate in (os.environ.get("ECOKG_RECON_SPECS"), str(MIRROR)):
-        if not candidate:
-            continue
-        path = Path(candidate)
-        if (path / "0.2" / "schemas").is_dir():
-            return "dir", path
-        if (path / "HEAD").is_file() or (path / ".git").exists():
-            git_dir = path / ".git" if (path / ".git").is_dir() else path
-            return "git", git_dir
-    return None
+    path = Path(candidate)
+    if (path / "0.2" / "schemas").is_dir():
+        return "dir", path
+    if (path / "HEAD").is_file() or (path / ".git").exists():
+        return "git", path / ".git" if (path / ".git").is_dir() else path
+    raise RuntimeError(f"ECOKG_RECON_SPECS={candidate} is neither a checkout nor a git directory of the specs")
 
 
 def _read(kind: str, root: Path, rel: str) -> str:
@@ -70,9 +64,7 @@ def schemas(version: str) -> dict[str, dict] | None:
     try:
         return {name: json.loads(_read(kind, root, f"{rel}/{name}")) for name in _list(kind, root, rel)}
     except (subprocess.CalledProcessError, OSError) as e:
-        if os.environ.get("ECOKG_RECON_SPECS"):
-            raise RuntimeError(f"cannot read the reconciliation specs at {root} (ECOKG_RECON_SPECS): {e}") from e
-        return None
+        raise RuntimeError(f"cannot read the reconciliation specs at {root} (ECOKG_RECON_SPECS): {e}") from e
 
 
 def _describe() -> str:
