@@ -11,7 +11,6 @@ Prints a markdown table (figures, target, ratio to the peer where there is one) 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import statistics
@@ -22,7 +21,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bench import peers
+from bench import peers, reconcile
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
@@ -47,13 +46,6 @@ def warm(url: str, rounds: int, **kw) -> dict:
     times = sorted(timed_get(url, **kw) for _ in range(rounds))
     return {"first_ms": round(first, 1), "median_ms": round(statistics.median(times), 2),
             "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 2)}
-
-
-def reconcile_batch(size: int = 100) -> bytes:
-    rows = list(csv.DictReader((REPO / "tests" / "data" / "reconcile_names.csv").open(encoding="utf-8")))
-    name_key = next(k for k in rows[0] if k.lower() in ("query", "name", "input", "text"))
-    queries = {f"q{i}": {"query": rows[i % len(rows)][name_key]} for i in range(size)}
-    return urllib.parse.urlencode({"queries": json.dumps(queries, ensure_ascii=False)}).encode()
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -85,7 +77,7 @@ def main(argv: list[str] | None = None) -> dict:
         base = srv.url.rsplit("/", 1)[0]
         for path in PAGES:
             r[f"page {urllib.parse.unquote(path)}"] = warm(base + path, args.rounds, headers={"Accept": "text/html"})
-        body = reconcile_batch()
+        body = reconcile.form(100)
         r["reconcile, 100 queries"] = warm(base + "/reconcile", args.rounds, data=body,
                                            headers={"Content-Type": "application/x-www-form-urlencoded"})
         q = urllib.parse.urlencode({"query": LOOKUP})

@@ -20,19 +20,11 @@ import pytest
 from ecokg.services import reconcile_protocol as protocol
 from reconcile_specs import validate
 
+from bench.reconcile import query_of  # one row of the name table as a query, as the timing sends it
+
 NAMES = Path(__file__).parent / "data" / "reconcile_names.csv"
 ROWS = list(csv.DictReader(NAMES.open(encoding="utf-8")))
 V10 = "/reconcile/1.0-draft"
-
-
-def query_of(row: dict) -> dict:
-    q: dict = {"query": row["name"]}
-    if row["type"]:
-        q["type"] = row["type"]
-    props = [{"pid": pid, "v": row[pid]} for pid in ("province", "year") if row[pid]]
-    if props:
-        q["properties"] = props
-    return q
 
 
 def post_queries(client, batch: dict, **kw):

@@ -1,12 +1,14 @@
 """Time reconciliation batches over HTTP against a running ``ecokg serve`` (issue #15: a batch of 100 queries
 in under a second).
 
-    python3 scripts/reconcile_bench.py http://127.0.0.1:8080 [--size 100] [--rounds 20]
+    python -m bench.reconcile http://127.0.0.1:8080 [--size 100] [--rounds 20]
 
 The queries are the names of ``tests/data/reconcile_names.csv`` (every form: exact, prefixed, without level
 word, traditional, pinyin, English, codes, former names, namesakes), repeated to ``--size``, sent as OpenRefine
 sends them (version 0.2: a ``queries`` form field, POST).  The first request of a fresh server also builds the
 index (printed apart); then ``--rounds`` batches one after another: median, fastest, slowest wall time.
+``query_of`` (one row as a query) is also what the tests send (tests/test_reconcile.py), ``form`` the body
+``python -m bench bundled`` times.
 """
 
 from __future__ import annotations
@@ -23,19 +25,25 @@ from pathlib import Path
 NAMES = Path(__file__).resolve().parent.parent / "tests" / "data" / "reconcile_names.csv"
 
 
+def query_of(row: dict) -> dict:
+    """One row of the name table as a reconciliation query (0.2): the text, its type and properties if any."""
+    q: dict = {"query": row["name"]}
+    if row["type"]:
+        q["type"] = row["type"]
+    props = [{"pid": pid, "v": row[pid]} for pid in ("province", "year") if row[pid]]
+    if props:
+        q["properties"] = props
+    return q
+
+
 def batch(size: int) -> dict:
     rows = list(csv.DictReader(NAMES.open(encoding="utf-8")))
-    out = {}
-    for i in range(size):
-        row = rows[i % len(rows)]
-        q: dict = {"query": row["name"]}
-        if row["type"]:
-            q["type"] = row["type"]
-        props = [{"pid": pid, "v": row[pid]} for pid in ("province", "year") if row[pid]]
-        if props:
-            q["properties"] = props
-        out[f"q{i}"] = q
-    return out
+    return {f"q{i}": query_of(rows[i % len(rows)]) for i in range(size)}
+
+
+def form(size: int) -> bytes:
+    """A POST body of ``size`` queries, as OpenRefine sends it."""
+    return urllib.parse.urlencode({"queries": json.dumps(batch(size), ensure_ascii=False)}).encode()
 
 
 def post(url: str, body: bytes) -> tuple[float, dict]:
@@ -53,7 +61,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20, help="batches timed (default 20)")
     args = ap.parse_args()
     url = args.server.rstrip("/") + "/reconcile"
-    body = urllib.parse.urlencode({"queries": json.dumps(batch(args.size), ensure_ascii=False)}).encode()
+    body = form(args.size)
     first, answer = post(url, body)
     matched = sum(any(c["match"] for c in r["result"]) for r in answer.values())
     print(f"first batch of {args.size} (builds the index if the server has not yet): {first * 1000:.0f} ms; "
