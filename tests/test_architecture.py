@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "ecokg"
 
 # lowest first; a module may import its own layer and those below it
 LAYERS = ["base", "rdf", "store", "dataset", "sparql", "services", "web", "cli"]
-BASE = {"ecokg", "ecokg.errors", "ecokg.settings", "ecokg.resources"}
+BASE = {"ecokg", "ecokg.errors", "ecokg.settings", "ecokg.resources", "ecokg.aside", "ecokg.bulk"}
 
 
 def module_name(path: Path) -> str:

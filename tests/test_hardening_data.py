@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ecokg.dataset import preflight
+from ecokg.rdf.errors import RdfFileError
 from ecokg import resources
 from ecokg.settings import Settings
 from cli import run_ecokg as run_in_process
@@ -147,7 +148,17 @@ def test_invalid_bundled_data_is_refused_and_a_change_is_rechecked(tmp_path, mon
         preflight.check(Settings())
     assert "ecosh:BatchShape" in refused.value.report.text()
     assert any("zz-broken.ttl" in f for v in refused.value.report.violations for f in v.files)
+    # the same verdict from the check that `ecokg serve` runs aside, in a forked process, with the same report
+    with pytest.raises(preflight.DataRefused) as aside:
+        preflight.check_aside(Settings()).result()
+    assert aside.value.report.text() == refused.value.report.text()
     assert preflight.check(Settings(validate="never")) is None
+    assert preflight.check_aside(Settings(validate="never")).result() is None
+    (copy / "zz-broken.ttl").write_text("<a> <b> .\n")  # not RDF: the file and line are named, as before
+    with pytest.raises(RdfFileError, match=r"zz-broken\.ttl:1"):
+        preflight.check_aside(Settings()).result()
+    (copy / "zz-broken.ttl").unlink()
+    assert preflight.check_aside(Settings()).result().startswith("valid:")  # remembered: no process needed
 
 
 @pytest.mark.parametrize("command", [("validate",), pytest.param(("build", "--out", "{out}"), marks=pytest.mark.slow)])

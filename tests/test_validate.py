@@ -187,6 +187,15 @@ def test_broken_file_fires_its_rule(name, core_files):
         assert len(v.files) == 1 and v.files[0].endswith(f"broken/{name}")
 
 
+def test_shapes_shared_out_to_two_processes_give_the_same_report(core_files):
+    """``jobs=2`` (the CLI and the check before serving): half of the shapes are evaluated in a forked process;
+    every broken file at once, so that violations come from many shapes, in both processes."""
+    paths = [*core_files, *sorted(p for p in BROKEN.glob("*.ttl") if p.name != SYNTAX_ERROR[0])]
+    one, two = validate(paths), validate(paths, jobs=2)
+    assert len({v.rule for v in one.violations}) >= 10, one.text()
+    assert two.text() == one.text() and two.violations == one.violations
+
+
 def test_syntax_error_names_file_and_line(core_files):
     name, line = SYNTAX_ERROR
     with pytest.raises(RdfFileError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -39,7 +40,7 @@ def validate(files: tuple[str, ...], with_bundled: bool, progress: bool | None, 
         click.echo(f"[{time.monotonic() - started:7.1f} s] {what}", err=True)
 
     report = run_validate(paths, engine=settings.shacl_engine, base_uri=settings.base_uri,
-                          on_progress=step if progress else None)
+                          on_progress=step if progress else None, jobs=min(2, os.cpu_count() or 1))
     if progress:
         step(f"done ({report.engine} engine)")
     for note in report.notes:  # e.g. the holder names of the national lists left unresolved

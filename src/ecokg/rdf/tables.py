@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ecokg.bulk import collector_paused
+
 MAPPING_SUFFIX = ".rml.ttl"
 _GLUE_VERSION = "2"  # bump when this module changes what it produces
 _RR = "http://www.w3.org/ns/r2rml#"
@@ -71,7 +73,8 @@ def read(path: str | Path) -> TableRead:
     known = _memo.get(str(path))
     if known is not None and known[0] == key:
         return known[1]
-    hit = _from_cache(key, path) or _convert(path, plan, key)
+    with collector_paused():  # a hundred thousand quads and their rows: no cycles among them
+        hit = _from_cache(key, path) or _convert(path, plan, key)
     _memo[str(path)] = (key, hit)  # one version per mapping
     return hit
 

@@ -126,15 +126,23 @@ def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
     from ecokg.store import open_store
     from ecokg.web import create_app
 
-    from ecokg.dataset.preflight import check
+    from ecokg.bulk import collector_paused
+    from ecokg.dataset.preflight import check_aside
 
+    @collector_paused()  # (run_granian collects and freezes what was made, after)
     def factory():
-        checked = check(settings)  # raises DataRefused / RdfFileError: invalid data is not served
-        store = _open_with_progress(settings, open_store)
+        pending = check_aside(settings)  # the SHACL check, in a process of its own while the store opens
+        try:
+            store = _open_with_progress(settings, open_store)
+            app = create_app(settings, store)
+        except BaseException:
+            pending.result()  # the check's verdict first: it names the invalid file or the broken shape
+            raise
+        checked = pending.result()  # raises DataRefused / RdfFileError: invalid data is not served
         _check_address(settings.host, settings.port)
         print_settings(settings, store.description, shown=shown)
         if checked:
             print(f"  data       : {checked}", file=sys.stderr, flush=True)
-        return create_app(settings, store)
+        return app
 
     run_granian(factory, settings)
