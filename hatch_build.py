@@ -1,14 +1,20 @@
-"""Package build hook: install YASGUI from npm (pinned in package-lock.json) and copy its files into the package.
+"""Package build hook: install YASGUI from npm (pinned in package-lock.json) and copy its files into the package;
+convert the bundled tables (data/tables/*.rml.ttl) to N-Triples once.
 
-Runs for wheels and for editable installs (``pip install -e .``).  The files land
+Runs for wheels and for editable installs (``pip install -e .``).  The YASGUI files land
 in ``src/ecokg/static/vendor/yasgui/`` (git-ignored; the wheel takes them as
 artifacts), so the query page is served from our own static files, never a CDN.
+The tables' triples land in ``src/ecokg/_prepared/tables/`` (git-ignored, an artifact too), where
+``ecokg.rdf.tables`` finds them: the first ``ecokg serve`` after an install need not run the mapping.
+Their conversion needs pyoxigraph, rdflib and tinyrml in the build environment (``build-system.requires``);
+without them the build goes on and the tables are converted at first use instead.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -22,7 +28,19 @@ class YasguiBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict) -> None:
         if self.target_name != "wheel":  # the wheel builder, for wheels and editable installs alike
             return
-        root = Path(self.root)
+        self._yasgui(Path(self.root))
+        self._tables(Path(self.root))
+
+    def _tables(self, root: Path) -> None:
+        self.app.display_info("converting the bundled tables (data/tables/*.rml.ttl) to N-Triples")
+        code = ("import sys; sys.path.insert(0, 'src'); from ecokg.rdf.tables import prepare; "
+                "print(*(p.name for p in prepare()))")
+        done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+        if done.returncode != 0:
+            self.app.display_warning("the tables were not converted now (they will be at first use): "
+                                     + (done.stderr.strip().splitlines() or ["?"])[-1])
+
+    def _yasgui(self, root: Path) -> None:
         source = root / "node_modules" / "@zazuko" / "yasgui" / "build"
         target = root / "src" / "ecokg" / "static" / "vendor" / "yasgui"
         if not (root / "package-lock.json").is_file():  # building from an sdist without the manifests

@@ -368,6 +368,7 @@ def test_cli_names_the_row_and_exits_2_for_a_duplicate_key(table_copy):
 @pytest.mark.slow  # the whole bundled data, or a real process
 def test_conversion_is_deterministic_and_the_cache_gives_the_same_triples(tmp_path, monkeypatch):
     monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(tables, "PREPARED_DIR", tmp_path / "prepared")  # none prepared by a package build
     tables._memo.clear()
     first = tables.read(MAPPING)  # converted (empty cache)
     assert list((tmp_path / "cache" / "tables").glob("*.nt"))
@@ -375,3 +376,13 @@ def test_conversion_is_deterministic_and_the_cache_gives_the_same_triples(tmp_pa
     second = tables.read(MAPPING)  # from the cache
     assert first.quads == second.quads and first.rows == second.rows
     assert len(first.quads) > 100_000
+    # what the package build prepares is read instead of converting, and is the same
+    assert tables.prepare([MAPPING], tmp_path / "prepared") == [tables._cache_files(tables._key(
+        MAPPING.resolve(), tables._plan(MAPPING.resolve())), tmp_path / "prepared")[0]]
+    monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "other-cache"))
+    monkeypatch.setattr(tables, "_convert", lambda *a, **k: pytest.fail("converted although prepared"))
+    tables._memo.clear()
+    third = tables.read(MAPPING)
+    assert third.quads == first.quads and third.rows == first.rows
+    assert not (tmp_path / "other-cache").exists()
+    tables._memo.clear()

@@ -50,6 +50,22 @@ def test_wheel_reads_its_own_bundled_files(wheel_install, tmp_path):
     assert Path(out.stdout.strip()) == wheel_install / "ecokg" / "_bundled" / "data"
 
 
+def test_the_wheel_carries_its_tables_converted_and_reads_them_without_converting(wheel_install, tmp_path):
+    """The package build converted the bundled tables (hatch_build.py): an installed package with an empty cache
+    reads them from ecokg/_prepared/ under the keys of its own files, and runs no mapping."""
+    prepared = sorted((wheel_install / "ecokg" / "_prepared" / "tables").glob("*.nt"))
+    assert len(prepared) == 2, prepared  # divisions and national lists
+    code = ("import ecokg.rdf.tables as t, ecokg.resources as r\n"
+            "def refuse(*a, **k): raise SystemExit('converted')\n"
+            "t._convert = refuse\n"
+            "print(sum(len(t.read(p).quads) for p in r.data_files() if t.is_mapping(p)))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(wheel_install), "ECOKG_CACHE_DIR": str(tmp_path / "c")})
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 100_000
+    assert not (tmp_path / "c").exists()  # nothing converted, nothing cached
+
+
 def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_path):
     assert _run(["validate"], wheel_install, tmp_path).returncode == 0
     built = _run(["build", "--out", str(tmp_path / "out")], wheel_install, tmp_path)

@@ -24,6 +24,11 @@ The conversion is deterministic (rows in file order; no blank nodes unless a map
 remembered: in the process, and on disk in ``$ECOKG_CACHE_DIR`` (default ``$XDG_CACHE_HOME/ecokg`` or
 ``~/.cache/ecokg``), keyed by the SHA-256 of the mapping, its CSV files and the processor's version, so that
 an unchanged table costs one N-Triples parse.  An unwritable cache directory only costs the speed.
+
+The package build (``hatch_build.py``, for wheels and ``pip install -e .``) converts the bundled tables once
+(``prepare``) into ``ecokg/_prepared/tables/`` (git-ignored, carried by the wheel), which is read like the
+cache, under the same keys: the first ``ecokg serve`` after an install need not run the mapping (3 s).  A table
+changed since is not found there under its new key and is converted as usual.
 """
 
 from __future__ import annotations
@@ -232,7 +237,7 @@ def _rows(csv_path: Path, columns: frozenset[str]):
 
 # ---- converting ------------------------------------------------------------------------------------------
 
-def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
+def _convert(path: Path, plan: list[_Map], key: str, save: bool = True) -> TableRead:
     import rdflib
     import tinyrml
 
@@ -260,6 +265,7 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
 
     quads: list[ox.Quad] = []
     seen: set[ox.Quad] = set()
+    default_graph = ox.DefaultGraph()
     rows: dict[str, list[tuple[Path, int]]] = {}
     made: dict[Path, set[int]] = {}  # CSV -> lines that made a subject in some triples map
     lines: dict[Path, list[int]] = {}  # CSV -> every row's line
@@ -289,19 +295,19 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
             for s, p, o in mapper.process(feed(), stream=True):
                 line = current["line"]
                 subject = term(s)
-                if current["subject"] is None:  # the first triple of a row has the row's subject
+                if current["subject"] is None:  # the first triple of a row has the row's subject (all have)
                     current["subject"] = subject
                     first = keys.setdefault(str(subject), line)
                     if first != line:
                         raise _error(f"{m.csv}:{line}", f"duplicate key: {subject} is already the subject of "
                                                         f"line {first}")
-                q = ox.Quad(subject, term(p), term(o), ox.DefaultGraph())
+                    where = rows.setdefault(str(subject), [])
+                    if (m.csv, line) not in where:
+                        where.append((m.csv, line))
+                q = ox.Quad(subject, term(p), term(o), default_graph)
                 if q not in seen:
                     seen.add(q)
                     quads.append(q)
-                where = rows.setdefault(str(subject), [])
-                if (m.csv, line) not in where:
-                    where.append((m.csv, line))
         except RdfFileError:
             raise
         except (ValueError, KeyError) as e:  # tinyrml's own complaints about a row
@@ -313,19 +319,53 @@ def _convert(path: Path, plan: list[_Map], key: str) -> TableRead:
             raise _error(f"{csv_path}:{orphan[0]}", f"empty key: {' or '.join(keys_used)} must not be empty "
                                                     "(the row makes no subject)")
     read_ = TableRead(tuple(quads), {s: tuple(w) for s, w in rows.items()})
-    _to_cache(key, path, read_)
+    if save:
+        _to_cache(key, path, read_)
     return read_
 
 
 # ---- the cache -------------------------------------------------------------------------------------------
 
-def _cache_files(key: str) -> tuple[Path, Path]:
-    d = cache_dir() / "tables"
+PREPARED_DIR = Path(__file__).resolve().parent.parent / "_prepared" / "tables"  # made by the package build
+
+
+def _cache_files(key: str, directory: Path | None = None) -> tuple[Path, Path]:
+    d = directory if directory is not None else cache_dir() / "tables"
     return d / f"{key}.nt", d / f"{key}.rows.json"
 
 
+def prepare(paths: list[Path] | None = None, directory: Path = PREPARED_DIR) -> list[Path]:
+    """Convert table mappings (default: the bundled ones) into ``directory`` (emptied first), under the keys
+    ``read`` looks for; returns the N-Triples files written.  Run by the package build."""
+    from ecokg import resources
+
+    if paths is None:
+        paths = [p for p in resources.data_files() if is_mapping(p)]
+    if directory.is_dir():
+        for old in directory.iterdir():
+            old.unlink()
+    written = []
+    for p in paths:
+        p = Path(p).resolve()
+        plan = _plan(p)
+        key = _key(p, plan)
+        with collector_paused():
+            made = _convert(p, plan, key, save=False)
+        _to_cache(key, p, made, directory)
+        for f in _cache_files(key, directory):
+            f.chmod(0o644)  # (raises if it could not be written) readable by whoever runs the installed package
+        written.append(_cache_files(key, directory)[0])
+    return written
+
+
 def _from_cache(key: str, path: Path) -> TableRead | None:
-    nt, rows_file = _cache_files(key)
+    return _from_files(key, path, PREPARED_DIR) or _from_files(key, path, None)
+
+
+def _from_files(key: str, path: Path, directory: Path | None) -> TableRead | None:
+    nt, rows_file = _cache_files(key, directory)
+    if not nt.is_file():
+        return None
     try:
         quads = tuple(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))
         raw = json.loads(rows_file.read_text(encoding="utf-8"))
@@ -339,8 +379,8 @@ def _from_cache(key: str, path: Path) -> TableRead | None:
     return TableRead(quads, rows)
 
 
-def _to_cache(key: str, path: Path, read_: TableRead) -> None:
-    nt, rows_file = _cache_files(key)
+def _to_cache(key: str, path: Path, read_: TableRead, directory: Path | None = None) -> None:
+    nt, rows_file = _cache_files(key, directory)
     base = path.parent
     try:
         nt.parent.mkdir(parents=True, exist_ok=True)
