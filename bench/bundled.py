@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> dict:
     eco = [sys.executable, "-m", "ecokg"]
     r: dict = {"command": "python -m bench bundled " + " ".join(argv or sys.argv[2:])}
 
+    # the very first start: an empty cache, nothing validated (the check runs, aside, while the store opens)
+    os.environ["ECOKG_CACHE_DIR"] = str(work / "first-start-cache")
+    with peers.ecokg_server(None, out) as first:
+        r["serve ready, first start, empty cache"] = {"s": round(first.startup_s, 2)}
+
     for label in ("validate, cold cache", "validate, warm cache"):
         secs, rss, rc = peers.run_measured([*eco, "validate"], out / "bundled-validate.log", 600, env)
         r[label] = {"s": round(secs, 2), "peak_mb": round(rss), "exit": rc}
@@ -69,8 +74,8 @@ def main(argv: list[str] | None = None) -> dict:
     r["build"] = {"s": round(secs, 2), "peak_mb": round(rss), "exit": rc}
 
     os.environ["ECOKG_CACHE_DIR"] = env["ECOKG_CACHE_DIR"]
-    with peers.ecokg_server(None, out, extra=["--dist", str(dist)]) as first:  # checks the data, keeps the record
-        r["serve ready, first start"] = {"s": round(first.startup_s, 2)}
+    with peers.ecokg_server(None, out, extra=["--dist", str(dist)]) as first:  # finds the record validate left
+        r["serve ready, after validate"] = {"s": round(first.startup_s, 2)}
     srv = peers.ecokg_server(None, out, extra=["--dist", str(dist)])
     with srv:
         r["serve ready"] = {"s": round(srv.startup_s, 2)}
@@ -94,7 +99,8 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 TARGETS = {"validate, warm cache": ("s", 10), "validate, cold cache": ("s", 10), "build": ("s", 30),
-           "serve ready": ("s", 3), "page /": ("median_ms", 300), "page /map": ("median_ms", 300),
+           "serve ready": ("s", 3), "serve ready, first start, empty cache": ("s", 3),
+           "serve ready, after validate": ("s", 3), "page /": ("median_ms", 300), "page /map": ("median_ms", 300),
            "reconcile, 100 queries": ("median_ms", 1000)}
 
 

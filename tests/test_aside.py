@@ -59,3 +59,31 @@ def test_the_result_is_taken_once_and_the_process_is_reaped():
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
     with pytest.raises(AsideFailed):
         aside.result()
+
+
+def test_the_forked_process_ends_with_the_one_that_started_it(tmp_path):
+    """A process that started work aside and was killed leaves nothing running (a killed `ecokg build`)."""
+    import subprocess
+    import sys
+    import time
+
+    code = ("import os, time\n"
+            "from ecokg.aside import Aside\n"
+            "a = Aside(lambda: time.sleep(60))\n"
+            "print(a._pid, flush=True)\n"
+            "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.kill()
+    parent.wait()
+    for _ in range(200):
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                if f.read().split(") ", 1)[1].startswith("Z"):  # dead, waiting for init to reap it
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the forked process outlived the process that started it")

@@ -3,8 +3,8 @@
 Used where two cores halve a wait: the SHACL check before ``ecokg serve`` runs while the store opens
 (``dataset.preflight.check_aside``), and the shapes are evaluated in two halves (``dataset.validate``).
 Fork only where no other thread may hold a lock: a process that has not started its threads yet, or the
-forked process itself.  The forked process runs no exit handler (``os._exit``) and shares nothing back
-but its value.
+forked process itself.  The forked process runs no exit handler (``os._exit``), shares nothing back but its
+value, and is killed if this process ends first.
 """
 
 from __future__ import annotations
@@ -26,18 +26,33 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
+def _end_with(parent: int) -> None:
+    """Be killed when ``parent`` ends (Linux: PR_SET_DEATHSIG), so that no work goes on for nobody."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # it ended before the line above took effect
+        os._exit(1)
+
+
 class Aside(Generic[T]):
     """A function running in a forked process; ``result()`` waits for it: its value, or the exception it
     raised (when that can be pickled), or ``AsideFailed``."""
 
     def __init__(self, fn: Callable[[], T]):
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the forked process (coverage does not follow it)
             code = 0
             try:
+                _end_with(parent)
                 os.close(read_end)
                 try:
                     outcome: tuple = (True, fn())

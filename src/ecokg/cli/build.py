@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ecokg.cli.common import reporting_errors, setting_options, settings_from
@@ -22,7 +24,7 @@ def build(out: str | None, **params) -> None:
 
     settings = settings_from(**params)
     result = run_build(out or settings.dist, paths=settings.data or None, base_uri=settings.base_uri,
-                       progress=True, shacl_engine=settings.shacl_engine)
+                       progress=True, shacl_engine=settings.shacl_engine, jobs=min(2, os.cpu_count() or 1))
     for note in result.notes:
         click.echo(note, err=True)
     click.echo(result.summary())

@@ -48,6 +48,8 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from ecokg import resources
+from ecokg.aside import Aside, AsideFailed, can_fork
+from ecokg.bulk import collector_paused
 from ecokg.errors import EcokgError, Kind
 from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI
@@ -141,11 +143,26 @@ def assign_graphs(onto_t: list[ox.Triple], data_t: list[ox.Triple], base: str) -
     return quads
 
 
+def _has_blank_node(q: ox.Quad) -> bool:
+    return any(type(t) is ox.BlankNode or (type(t) is ox.Triple and _has_blank_node(ox.Quad(t.subject, t.predicate,
+               t.object))) for t in (q.subject, q.object, q.graph_name))
+
+
 def canonical(quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Triple]]:
-    """Blank nodes renamed canonically; quads and (distinct) triples sorted."""
-    ds = ox.Dataset(quads)
-    ds.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-    qs = sorted(ds, key=lambda q: (_key(q.graph_name), _key(q.subject), _key(q.predicate), _key(q.object)))
+    """Blank nodes renamed canonically; distinct quads and distinct triples, sorted.
+
+    Only the quads that hold a blank node go through canonicalisation (the others cannot change, and a
+    blank node's canonical name depends only on the quads it is in); the bundled data has none, which
+    spares the build 2 s."""
+    plain: set[ox.Quad] = set()
+    blank: list[ox.Quad] = []
+    for q in quads:
+        (blank.append if _has_blank_node(q) else plain.add)(q)
+    if blank:
+        ds = ox.Dataset(blank)
+        ds.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        plain.update(ds)
+    qs = sorted(plain, key=lambda q: (_key(q.graph_name), _key(q.subject), _key(q.predicate), _key(q.object)))
     ts = {ox.Triple(q.subject, q.predicate, q.object) for q in qs}
     return qs, sorted(ts, key=lambda t: (_key(t.subject), _key(t.predicate), _key(t.object)))
 
@@ -262,6 +279,7 @@ def _alive(pid: int) -> bool:
 
 # ------------------------------------------------------------------------------------------------ build
 
+@collector_paused()  # (see ecokg.bulk)
 def build(
     out: str | Path,
     *,
@@ -269,10 +287,13 @@ def build(
     base_uri: str = DEFAULT_BASE_URI,
     progress: bool = False,
     shacl_engine: str = "auto",
+    jobs: int = 1,
 ) -> BuildResult:
     """Validate, then build into ``out`` atomically.  Raises ``BuildRefused`` for invalid data (nothing written)
     and ``RdfFileError`` for a file that is not RDF.  ``paths`` default to the bundled data; the bundled
-    ontology is always included.  ``progress`` shows a progress bar on stderr."""
+    ontology is always included.  ``progress`` shows a progress bar on stderr.  ``jobs=2`` (the CLI): the
+    validation shares its shapes out, and the dumps and their gzip copies are written by a forked process while
+    this one writes the on-disk store and the tables made from it (``ecokg.aside``); the output is the same."""
     import click
 
     started = time.monotonic()
@@ -284,7 +305,8 @@ def build(
     all_paths = [*onto_paths, *data_paths]
     onto_set = {p.resolve() for p in resources.ontology_files()}
 
-    steps = ["validate", "read", "graphs", *[d[0] for d in DUMPS], "gzip", "store", "tables", "void", "checksums", "swap"]
+    # (with jobs=2 the dumps are written aside from "graphs" on, while the store and the tables are made here)
+    steps = ["validate", "read", "graphs", "store", "tables", *[d[0] for d in DUMPS], "gzip", "void", "checksums", "swap"]
     state: dict = {}
     tmp: Path | None = None
     try:
@@ -295,7 +317,7 @@ def build(
                     steps, label="ecokg build", file=sys.stderr, item_show_func=lambda s: s or ""))
             for step in todo:
                 if step == "validate":
-                    report = validate(data_paths, engine=shacl_engine, base_uri=base_uri)
+                    report = validate(data_paths, engine=shacl_engine, base_uri=base_uri, jobs=jobs)
                     if not report.conforms:
                         raise BuildRefused(report)
                     if paths is None:  # the bundled data: `ecokg serve` need not check it again
@@ -305,6 +327,10 @@ def build(
                     state["notes"] = report.notes
                 elif step in ("read", "graphs"):
                     _step(step, state, None, all_paths, onto_set, base_uri)
+                    if step == "graphs" and jobs > 1 and can_fork():
+                        tmp = _make_temp(out)
+                        quads, triples = state["quads"], state["triples"]
+                        state["aside"] = Aside(lambda: _dumps(tmp, triples, quads))
                 elif step == "swap":
                     _fsync_dir(tmp)
                     swap_in(tmp, out)
@@ -314,6 +340,11 @@ def build(
                         tmp = _make_temp(out)
                     _step(step, state, tmp, all_paths, onto_set, base_uri)
     except BaseException:
+        if "aside" in state:  # (its process ends with this one; wait, so that nothing writes into tmp after)
+            try:
+                state.pop("aside").result()
+            except BaseException:  # noqa: BLE001 - the first error is the one to report
+                pass
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -321,6 +352,47 @@ def build(
         out=out, files=state["files"], triples=len(state["triples"]), entities=state["entities"],
         graphs=state["graphs"], seconds=time.monotonic() - started, notes=state.get("notes", []),
     )
+
+
+def _table_files(tmp: Path, base: str) -> list[tuple[str, bytes, str, str | None]]:
+    """The analysis-ready tables and their CSVW metadata (name, bytes, title, conformsTo), queried in the store
+    just written (its default graph holds the whole graph, as `serve` sees it)."""
+    store = EmbeddedStore.open_read_only(tmp / STORE_DIR)
+    made = analysis.tables(store, base)
+    files = [(t.name, t.csv_bytes(), f"{t.title_en} (CSV, analysis-ready table)", None) for t in made]
+    files.append((CSVW_METADATA, analysis.metadata_bytes(made, base, analysis.modified(store, base)),
+                  "CSV on the Web metadata of the tables", analysis.CSVW_CONTEXT))
+    del store  # closes the database
+    return files
+
+
+def _dumps(tmp: Path, triples: list[ox.Triple], quads: list[ox.Quad],
+           names: Sequence[str] | None = None) -> list[tuple[str, "voidmod.Distribution"]]:
+    """Write the dumps (``names``: some of them; default all, and their gzip copies): (file, distribution) each.
+
+    With ``jobs=2`` this runs in the forked process while this one writes the store: it touches no on-disk
+    store (RocksDB's background threads do not survive a fork)."""
+    out = []
+    for name, fmt, title in DUMPS:
+        if names is not None and name not in names:
+            continue
+        data = serialize(fmt, triples, quads)
+        _write(tmp / name, data)
+        out.append((name, voidmod.Distribution(name, fmt.media_type, False, len(data), _sha256(data), title)))
+    if names is None:
+        out.extend(_gzipped(tmp, [d[0] for d in DUMPS]))
+    return out
+
+
+def _gzipped(tmp: Path, names: Sequence[str]) -> list[tuple[str, "voidmod.Distribution"]]:
+    out = []
+    for name, fmt, title in DUMPS:
+        if name in names:
+            data = gzip_bytes((tmp / name).read_bytes())
+            _write(tmp / (name + ".gz"), data)
+            out.append((name + ".gz", voidmod.Distribution(name + ".gz", fmt.media_type, True, len(data),
+                                                           _sha256(data), title + " (gzip)")))
+    return out
 
 
 def _make_temp(out: Path) -> Path:
@@ -342,31 +414,28 @@ def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set:
         state["dists"] = []
         state["files"] = []
     elif step in {d[0] for d in DUMPS}:
-        name, fmt, title = next(d for d in DUMPS if d[0] == step)
-        data = serialize(fmt, state["triples"], state["quads"])
-        _write(tmp / name, data)
-        state["files"].append(name)
-        state["dists"].append(voidmod.Distribution(name, fmt.media_type, False, len(data), _sha256(data), title))
+        if "aside" not in state:  # (else written by the forked process, see build)
+            name, fmt, title = next(d for d in DUMPS if d[0] == step)
+            state["dumps"] = [*state.get("dumps", ()), *_dumps(tmp, state["triples"], state["quads"], [name])]
     elif step == "gzip":
-        for name, fmt, title in DUMPS:
-            data = gzip_bytes((tmp / name).read_bytes())
-            _write(tmp / (name + ".gz"), data)
-            state["files"].append(name + ".gz")
-            state["dists"].append(
-                voidmod.Distribution(name + ".gz", fmt.media_type, True, len(data), _sha256(data), title + " (gzip)"))
+        aside = state.pop("aside", None)
+        if aside is not None:
+            try:
+                state["dumps"] = aside.result()  # the dumps and their gzip copies, written meanwhile
+            except AsideFailed:  # its process was killed: the work once more, here
+                state["dumps"] = _dumps(tmp, state["triples"], state["quads"])
+        else:
+            state["dumps"] = [*state.pop("dumps"), *_gzipped(tmp, [d[0] for d in DUMPS])]
+        # the dumps and their copies first, then the tables: the same order however the work was shared out
+        for name, dist in reversed(state.pop("dumps")):
+            state["files"].insert(0, name)
+            state["dists"].insert(0, dist)
     elif step == "tables":
-        # queried in the store just written (its default graph holds the whole graph, as `serve` sees it)
-        store = EmbeddedStore.open_read_only(tmp / STORE_DIR)
-        made = analysis.tables(store, base)
-        files = [(t.name, t.csv_bytes(), f"{t.title_en} (CSV, analysis-ready table)", None) for t in made]
-        files.append((CSVW_METADATA, analysis.metadata_bytes(made, base, analysis.modified(store, base)),
-                      "CSV on the Web metadata of the tables", analysis.CSVW_CONTEXT))
-        for name, data, title, conforms in files:
+        for name, data, title, conforms in _table_files(tmp, base):
             _write(tmp / name, data)
             state["files"].append(name)
             state["dists"].append(voidmod.Distribution(name, media_type_of_file(name), False, len(data), _sha256(data),
                                                        title, rdf=False, conforms_to=conforms))
-        del store  # closes the database
     elif step == "void":
         graph_counts = Counter(q.graph_name.value for q in state["quads"] if isinstance(q.graph_name, ox.NamedNode))
         stats = voidmod.statistics_of_triples(state["triples"], base, graph_counts.items())
