@@ -116,9 +116,13 @@ def remember(paths: list[Path], engine: str, report, record: Path | None = None)
     record = record if record is not None else _record(paths, engine)
     if record is None:
         return
+    from dataclasses import replace
+
+    # the summary as serve's own check of these files gives it (`ecokg validate` also counts the ontology's files)
+    summary = replace(report, files=[str(p) for p in paths]).summary()
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(report.summary() + "\n", encoding="utf-8")
+        record.write_text(summary + "\n", encoding="utf-8")
     except OSError:
         pass  # not remembered: validated again next time
 
