@@ -228,6 +228,13 @@ def test_cli_progress_names_the_steps():
     assert r.returncode == 0, r.stderr
     assert "read " in r.stderr and "shape ecosh:EntityShape" in r.stderr and "done (native engine)" in r.stderr
     assert r.stdout.startswith("valid:")
+    # every shape is named once, whichever of the two processes evaluated it (validate(jobs=2))
+    from ecokg import resources
+    from ecokg.dataset.shacl import read_shapes
+
+    named = [line.split("shape ", 1)[1] for line in r.stderr.splitlines() if "] shape " in line]
+    targeted = [s for s in read_shapes(resources.shapes_files()) if s.targets and not s.deactivated]
+    assert len(named) == len(set(named)) == len(targeted) > 20
 
 
 # ------------------------------------------------------------------------------ random mutations

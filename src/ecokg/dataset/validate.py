@@ -247,9 +247,15 @@ def _native_violations(loaded: LoadedFiles, shapes, on_progress: Callable[[str],
     if jobs > 1 and len(active) > 1 and can_fork():
         data.store()  # the SPARQL store, made once before the fork: both processes read it
         with _ShapeQueue(active, data) as queue:
-            other = Aside(lambda: _violations(loaded, validate_graph(queue.take(), data, on_shape=on_shape)))
+            # the other process reports which shapes it took with its results: its own output may go nowhere
+            # (a caller that captures stderr in this process), so the progress of its shapes is told here
+            other = Aside(lambda: (_violations(loaded, validate_graph(queue.take(), data)), queue.taken))
             out = _violations(loaded, validate_graph(queue.take(), data, on_shape=on_shape))
-            out.extend(other.result())
+            theirs, taken = other.result()
+            out.extend(theirs)
+            if on_shape is not None:
+                for i in taken:
+                    on_shape(queue.shapes[i])
     else:
         out = _violations(loaded, validate_graph(active, data, on_shape=on_shape))
     return out, data.triple_count
@@ -273,6 +279,7 @@ class _ShapeQueue:
             return nodes * (1 + len(shape.components) + len(shape.properties))
 
         self.shapes = sorted(shapes, key=work, reverse=True)
+        self.taken: list[int] = []  # the numbers of the shapes this process took
         if len(self.shapes) > 0xFFFF:  # pragma: no cover
             raise ValueError("too many shapes to share out")
         self._read, write = os.pipe()
@@ -284,7 +291,9 @@ class _ShapeQueue:
             got = os.read(self._read, 2)
             if len(got) < 2:
                 return
-            yield self.shapes[int.from_bytes(got, "big")]
+            i = int.from_bytes(got, "big")
+            self.taken.append(i)
+            yield self.shapes[i]
 
     def __enter__(self) -> "_ShapeQueue":
         return self
