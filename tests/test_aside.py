@@ -87,3 +87,16 @@ def test_the_forked_process_ends_with_the_one_that_started_it(tmp_path):
         time.sleep(0.02)
     else:
         pytest.fail("the forked process outlived the process that started it")
+
+
+def test_cancel_stops_the_work_and_reaps_the_process():
+    import time
+
+    aside = Aside(lambda: time.sleep(600))  # (were it waited for, the test would hang)
+    pid = aside._pid
+    aside.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone and reaped
+    aside.cancel()  # twice: nothing more to do
+    with pytest.raises(AsideFailed):
+        aside.result()

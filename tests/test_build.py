@@ -385,3 +385,34 @@ def test_swap_in_replaces_the_folder(tmp_path, monkeypatch, exchange):
     buildmod.swap_in(tmp, out)
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
     assert [p.name for p in out.iterdir()] == ["new.txt"]
+
+
+def test_a_build_that_fails_midway_stops_the_work_it_started_aside(tmp_path, monkeypatch, core_files):
+    """With jobs=2 a forked process writes the dumps while this one writes the store: when the store fails, the
+    other process is stopped and reaped, the temporary folder removed, and nothing is left as output."""
+    from ecokg.dataset import build as buildmod
+
+    def children() -> set[str]:
+        me = os.getpid()
+        return set(open(f"/proc/{me}/task/{me}/children").read().split())
+
+    before = children()
+    started = []
+    real_aside = buildmod.Aside
+
+    def aside(fn):
+        a = real_aside(fn)
+        started.append(a._pid)
+        return a
+
+    def broken_store(*args, **kwargs):
+        assert str(started[0]) in children()  # the dumps are being written aside meanwhile
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(buildmod, "Aside", aside)
+    monkeypatch.setattr(buildmod, "write_store", broken_store)
+    with pytest.raises(OSError, match="disk full"):
+        buildmod.build(tmp_path / "dist", paths=core_files, jobs=2)
+    assert len(started) == 1
+    assert children() == before  # stopped and reaped
+    assert not (tmp_path / "dist").exists() and not list(tmp_path.glob(".dist.build-*"))

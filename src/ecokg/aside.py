@@ -77,6 +77,20 @@ class Aside(Generic[T]):
         self._pid: int | None = pid
         self._fd = read_end
 
+    def cancel(self) -> None:
+        """Stop the work (its value is not wanted: the caller failed) and reap the process."""
+        if self._pid is None:
+            return
+        import signal
+
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.close(self._fd)
+        os.waitpid(self._pid, 0)
+        self._pid = None
+
     def result(self) -> T:
         if self._pid is None:
             raise AsideFailed("result() was already taken")

@@ -340,11 +340,8 @@ def build(
                         tmp = _make_temp(out)
                     _step(step, state, tmp, all_paths, onto_set, base_uri)
     except BaseException:
-        if "aside" in state:  # (its process ends with this one; wait, so that nothing writes into tmp after)
-            try:
-                state.pop("aside").result()
-            except BaseException:  # noqa: BLE001 - the first error is the one to report
-                pass
+        if "aside" in state:  # stopped and reaped first, so that nothing writes into tmp after it is removed
+            state.pop("aside").cancel()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         raise

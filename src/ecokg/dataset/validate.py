@@ -250,7 +250,11 @@ def _native_violations(loaded: LoadedFiles, shapes, on_progress: Callable[[str],
             # the other process reports which shapes it took with its results: its own output may go nowhere
             # (a caller that captures stderr in this process), so the progress of its shapes is told here
             other = Aside(lambda: (_violations(loaded, validate_graph(queue.take(), data)), queue.taken))
-            out = _violations(loaded, validate_graph(queue.take(), data, on_shape=on_shape))
+            try:
+                out = _violations(loaded, validate_graph(queue.take(), data, on_shape=on_shape))
+            except BaseException:
+                other.cancel()
+                raise
             theirs, taken = other.result()
             out.extend(theirs)
             if on_shape is not None:
@@ -338,8 +342,6 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
     report in less time on two cores; only for callers that have no other thread (the CLI, the check before
     serving).
     """
-    from ecokg.dataset.shacl import Unsupported, read_shapes
-
     if engine not in SHACL_ENGINES:
         raise ValueError(f"engine must be one of {', '.join(SHACL_ENGINES)}, not {engine!r}")
     paths = [Path(p) for p in (default_paths() if paths is None else paths)]
@@ -347,6 +349,17 @@ def validate(paths: Iterable[str | Path] | None = None, *, engine: str = "auto",
     onto = [p for p in resources.ontology_files() if all(p.resolve() != q.resolve() for q in paths)]
     # the national lists' holder rows are checked aside while the files are read and the shapes evaluated
     national_aside = Aside(lambda: check_mappings([*onto, *paths])) if jobs > 1 and can_fork() else None
+    try:
+        return _validate(paths, onto, shapes_paths, engine, on_progress, base_uri, jobs, national_aside)
+    except BaseException:
+        if national_aside is not None:  # (a file that is not RDF, broken shapes: its answer is not wanted)
+            national_aside.cancel()
+        raise
+
+
+def _validate(paths, onto, shapes_paths, engine, on_progress, base_uri, jobs, national_aside) -> Report:
+    from ecokg.dataset.shacl import Unsupported, read_shapes
+
     loaded = load([*onto, *paths])
     if on_progress is not None:
         on_progress(f"read {len(loaded.quads)} quads")
