@@ -9,6 +9,7 @@ import rdflib
 from rdflib import OWL, RDF, RDFS
 
 from ecokg import resources
+from ecokg.bulk import collector_paused
 from ecokg.dataset.shacl.shapes import to_rdflib
 from ecokg.dataset.validate import validate
 from ecokg.rdf.files import parse_file
@@ -35,8 +36,9 @@ def data() -> rdflib.Graph:
     g = rdflib.Graph()
     files = resources.data_files()
     assert files, "no data files"
-    for p in files:  # as ecokg reads them: a table mapping (data/tables/*.rml.ttl) as its tables' triples
-        g.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g) for q in parse_file(p))
+    with collector_paused():  # (a third faster: ecokg.bulk)
+        for p in files:  # as ecokg reads them: a table mapping (data/tables/*.rml.ttl) as its tables' triples
+            g.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g) for q in parse_file(p))
     return g
 
 

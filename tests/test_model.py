@@ -12,6 +12,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from divisions_map import local, place_iri
 from ecokg import resources
+from ecokg.bulk import collector_paused
 from ecokg.dataset.shacl.shapes import to_rdflib
 from ecokg.rdf.files import load_file, parse_file
 from ecokg.store.embedded import EmbeddedStore
@@ -32,8 +33,9 @@ def ontology() -> rdflib.Graph:
 @pytest.fixture(scope="module")
 def data() -> rdflib.Graph:
     g = rdflib.Graph()  # read as ecokg reads them: a table mapping (data/tables/*.rml.ttl) as its tables' triples
-    for path in resources.data_files():
-        g.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g) for q in parse_file(path))
+    with collector_paused():  # (a third faster: ecokg.bulk)
+        for path in resources.data_files():
+            g.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g) for q in parse_file(path))
     return g
 
 

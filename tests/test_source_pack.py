@@ -437,12 +437,15 @@ def test_every_source_of_the_pack_is_a_source_record(facts, ask):
 
 
 def test_no_entity_lacks_a_source(bundled_store):
+    # (each subject once; MINUS rather than FILTER NOT EXISTS, which the engine evaluates 60 times slower here)
     rows = list(bundled_store.query(PREFIXES + f"""
-        SELECT DISTINCT ?e WHERE {{
-            ?e ?p ?o .
+        SELECT ?e WHERE {{
+            {{ SELECT DISTINCT ?e WHERE {{ ?e ?p ?o }} }}
             FILTER (isIRI(?e) && STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{ID}source/"))
-            FILTER NOT EXISTS {{ ?e dcterms:source ?s . ?s a eco:Source }}
+            MINUS {{ ?e dcterms:source ?s . ?s a eco:Source }}
         }}"""))
+    assert len(list(bundled_store.query(PREFIXES + f"""
+        SELECT DISTINCT ?e WHERE {{ ?e dcterms:source ?s FILTER STRSTARTS(STR(?e), "{ID}division/") }}"""))) > 6000
     assert not rows, "entities without dcterms:source: " + ", ".join(r["e"].value for r in rows)
 
 
