@@ -178,27 +178,3 @@ def test_pages_render_in_both_languages(server, path):
         r = get(f"{server.url}{path}{sep}lang={lang}")
         assert r.status == 200
         assert f'<html lang="{"zh-Hans" if lang == "zh" else "en"}">' in r.text
-
-
-def test_warm_makes_the_home_page_summaries_and_the_search_index_beforehand(start_site, bundled_store):
-    """What each server worker makes after the fork (web/server.py): the first home page and the first search
-    then find the small map and the index made, and answer as they would have."""
-    from ecokg.services import mapview, search
-    from ecokg.web import pages
-    from ecokg.web.negotiate import services
-
-    site = start_site(max_rows=123)  # an app of its own: nothing made by other tests
-    with site.app.app_context():
-        g = services()
-    assert g.search_index is None
-    made = pages.warm(site.app)
-    made.join(60)
-    assert not made.is_alive()
-    assert g.search_index is not None and g.search_index.build_seconds is not None  # built, not only made
-    computed = []
-    for lang in ("zh", "en"):
-        assert mapview.mini_map(g, lang) == g.summary(("map-mini", lang), lambda: computed.append(lang))
-    assert computed == []  # both kept by warm: nothing computed again
-    r = site.client.get("/?lang=en")
-    assert r.status_code == 200 and b"<svg" in r.data
-    assert search.index_of(g) is g.search_index

@@ -11,7 +11,6 @@ one round trip instead of two for every client, and the TAG's httpRange-14 follo
 from __future__ import annotations
 
 import json
-import threading
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -22,7 +21,7 @@ from ecokg.services import describe, listings, mapview, search as search_service
 from ecokg.services.division import division_view
 from ecokg.services.entity import entity_view, is_division
 from ecokg.rdf.formats import PAGE_FORMATS
-from ecokg.services.i18n import LANGS, translate
+from ecokg.services.i18n import translate
 from ecokg.rdf.namespaces import expand, prefixes
 from ecokg.services.ontology import ontology_doc
 from ecokg.services import completeness
@@ -30,28 +29,6 @@ from ecokg.services.scheme import scheme_view
 from ecokg.services.schemaorg import schema_org, script_json
 from ecokg.web.negotiate import (HTML, alternates, explicit_lang, finish, link_header, negotiate,
                                  not_acceptable, page_lang, rdf_response, services)
-
-
-def warm(app) -> threading.Thread | None:
-    """Make what the first home page and the first search would make (the small map in both languages, the
-    search index) in a thread of each server worker, after the fork, so that no reader waits for them; a request
-    that comes first makes its own (the same values).  Not for a remote store (its summaries expire)."""
-    with app.app_context():
-        g = services()
-    if not g.immutable:
-        return None
-
-    def make() -> None:
-        try:
-            for lang in LANGS:
-                mapview.mini_map(g, lang)
-            search_service.index_of(g).groups()
-        except Exception as e:  # noqa: BLE001 - the first request tries again and reports what fails
-            app.logger.warning("home page summaries not made at start: %s", e)
-
-    thread = threading.Thread(target=make, name="ecokg-pages-warm", daemon=True)
-    thread.start()
-    return thread
 
 bp = Blueprint("pages", __name__)
 

@@ -37,7 +37,7 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
     from granian.log import LogLevels
     from granian.server import Server
 
-    from ecokg.web import FRONT, pages, reconcile
+    from ecokg.web import FRONT, reconcile
     from ecokg.web.front import AccessLog, Reaper, Watchdog
     from ecokg.web.sparql import EXTENSION
 
@@ -53,7 +53,6 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
         """Runs in each worker process after the fork, before granian starts its threads."""
         flask_app.extensions[EXTENSION].executor.start()
         reconcile.warm(flask_app)  # the reconciliation index, made while the worker already serves
-        pages.warm(flask_app)  # the small map of the home page and the search index, likewise
         Watchdog(front, settings.watchdog_seconds).start()
         Reaper(settings.port, settings.header_timeout, settings.watchdog_seconds).start()
         return front
