@@ -21,6 +21,10 @@ def serve(**params) -> None:
     Exit status (when it cannot start): 1 data that breaks the shapes (see --validate), 2 a file that is not
     valid RDF.
     """
+    from ecokg.dataset.preflight import check_aside
+
+    settings = settings_from(**params)
+    pending = check_aside(settings)  # first: the check runs while the web layer is imported and the store opens
     from ecokg.web.server import serve as run_server
 
-    run_server(settings_from(**params), shown=SERVE_SETTINGS)
+    run_server(settings, shown=SERVE_SETTINGS, pending=pending)

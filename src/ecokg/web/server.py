@@ -121,8 +121,10 @@ def _open_with_progress(settings: Settings, open_store, out=sys.stderr):
     return store
 
 
-def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
-    """Check the data, open the store and serve; ``shown``: the settings printed at start-up."""
+def serve(settings: Settings, shown: tuple[str, ...] | None = None, pending=None) -> None:
+    """Check the data, open the store and serve; ``shown``: the settings printed at start-up; ``pending``: the
+    check already started (``dataset.preflight.check_aside``: ``ecokg serve`` starts it first thing, so that it
+    runs while this module and Flask are imported)."""
     from ecokg.store import open_store
     from ecokg.web import create_app
 
@@ -131,14 +133,15 @@ def serve(settings: Settings, shown: tuple[str, ...] | None = None) -> None:
 
     @collector_paused()  # (run_granian collects and freezes what was made, after)
     def factory():
-        pending = check_aside(settings)  # the SHACL check, in a process of its own while the store opens
+        # the SHACL check, in a process of its own while the store opens
+        check = pending if pending is not None else check_aside(settings)
         try:
             store = _open_with_progress(settings, open_store)
             app = create_app(settings, store)
         except BaseException:
-            pending.result()  # the check's verdict first: it names the invalid file or the broken shape
+            check.result()  # the check's verdict first: it names the invalid file or the broken shape
             raise
-        checked = pending.result()  # raises DataRefused / RdfFileError: invalid data is not served
+        checked = check.result()  # raises DataRefused / RdfFileError: invalid data is not served
         _check_address(settings.host, settings.port)
         print_settings(settings, store.description, shown=shown)
         if checked:
