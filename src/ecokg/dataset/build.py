@@ -143,9 +143,10 @@ def assign_graphs(onto_t: list[ox.Triple], data_t: list[ox.Triple], base: str) -
     return quads
 
 
-def _has_blank_node(q: ox.Quad) -> bool:
-    return any(type(t) is ox.BlankNode or (type(t) is ox.Triple and _has_blank_node(ox.Quad(t.subject, t.predicate,
-               t.object))) for t in (q.subject, q.object, q.graph_name))
+def _holds_blank_node(term) -> bool:
+    """A blank node, or a quoted triple with one inside."""
+    return type(term) is ox.BlankNode or (
+        type(term) is ox.Triple and (_holds_blank_node(term.subject) or _holds_blank_node(term.object)))
 
 
 def canonical(quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Triple]]:
@@ -157,7 +158,10 @@ def canonical(quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Triple]]
     plain: set[ox.Quad] = set()
     blank: list[ox.Quad] = []
     for q in quads:
-        (blank.append if _has_blank_node(q) else plain.add)(q)
+        if _holds_blank_node(q.subject) or _holds_blank_node(q.object) or _holds_blank_node(q.graph_name):
+            blank.append(q)
+        else:
+            plain.add(q)
     if blank:
         ds = ox.Dataset(blank)
         ds.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
@@ -408,36 +412,33 @@ def _step(step: str, state: dict, tmp: Path | None, paths: list[Path], onto_set:
         quads, triples = canonical(assign_graphs(state.pop("onto"), state.pop("data"), base))
         state["quads"], state["triples"] = quads, triples
         state["graphs"] = len({q.graph_name for q in quads if isinstance(q.graph_name, ox.NamedNode)})
-        state["dists"] = []
-        state["files"] = []
+        state["dumps"] = []  # (file, distribution) of each dump and gzip copy
     elif step in {d[0] for d in DUMPS}:
         if "aside" not in state:  # (else written by the forked process, see build)
-            name, fmt, title = next(d for d in DUMPS if d[0] == step)
-            state["dumps"] = [*state.get("dumps", ()), *_dumps(tmp, state["triples"], state["quads"], [name])]
+            state["dumps"].extend(_dumps(tmp, state["triples"], state["quads"], [step]))
     elif step == "gzip":
         aside = state.pop("aside", None)
-        if aside is not None:
+        if aside is None:
+            state["dumps"].extend(_gzipped(tmp, [d[0] for d in DUMPS]))
+        else:
             try:
                 state["dumps"] = aside.result()  # the dumps and their gzip copies, written meanwhile
             except AsideFailed:  # its process was killed: the work once more, here
                 state["dumps"] = _dumps(tmp, state["triples"], state["quads"])
-        else:
-            state["dumps"] = [*state.pop("dumps"), *_gzipped(tmp, [d[0] for d in DUMPS])]
-        # the dumps and their copies first, then the tables: the same order however the work was shared out
-        for name, dist in reversed(state.pop("dumps")):
-            state["files"].insert(0, name)
-            state["dists"].insert(0, dist)
     elif step == "tables":
+        state["tables"] = []  # (file, distribution) of each table and of their metadata
         for name, data, title, conforms in _table_files(tmp, base):
             _write(tmp / name, data)
-            state["files"].append(name)
-            state["dists"].append(voidmod.Distribution(name, media_type_of_file(name), False, len(data), _sha256(data),
-                                                       title, rdf=False, conforms_to=conforms))
+            state["tables"].append((name, voidmod.Distribution(name, media_type_of_file(name), False, len(data),
+                                                               _sha256(data), title, rdf=False, conforms_to=conforms)))
     elif step == "void":
+        # the dumps and their copies first, then the tables: the same order however the work was shared out
+        entries = [*state["dumps"], *state["tables"]]
+        state["files"] = [name for name, _ in entries]
         graph_counts = Counter(q.graph_name.value for q in state["quads"] if isinstance(q.graph_name, ox.NamedNode))
         stats = voidmod.statistics_of_triples(state["triples"], base, graph_counts.items())
         state["entities"] = stats.entities
-        vt = voidmod.describe(stats, base=base, distributions=state["dists"])
+        vt = voidmod.describe(stats, base=base, distributions=[dist for _, dist in entries])
         _q, vts = canonical(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in vt)
         data = ox.serialize(vts, format=ox.RdfFormat.TURTLE, prefixes=voidmod.PREFIXES)
         _write(tmp / "void.ttl", data)

@@ -55,14 +55,12 @@ def files_to_check(settings: Settings) -> list[Path] | None:
     return list(resources.data_files())
 
 
-def check(settings: Settings, jobs: int = 1) -> str | None:
+def check(settings: Settings) -> str | None:
     """Validate what the settings ask for; returns a one-line summary (None: nothing checked).
 
     Raises ``DataRefused`` for data that breaks the shapes and ``RdfFileError`` (naming file and line) for a
-    file that is not valid RDF.  ``jobs``: processes evaluating the shapes (``validate``; fork-safe callers only).
+    file that is not valid RDF.
     """
-    from ecokg.dataset.validate import validate
-
     paths = files_to_check(settings)
     if paths is None:
         return None
@@ -70,6 +68,14 @@ def check(settings: Settings, jobs: int = 1) -> str | None:
     known = _known(record)
     if known is not None:
         return known
+    return _validated(settings, paths, record, 1)
+
+
+def _validated(settings: Settings, paths: list[Path], record: Path | None, jobs: int) -> str:
+    """The SHACL run itself: the summary (the record kept), or ``DataRefused``; ``jobs=2`` only where forking is
+    safe (``validate``)."""
+    from ecokg.dataset.validate import validate
+
     report = validate(paths, engine=settings.shacl_engine, base_uri=settings.base_uri, jobs=jobs)
     if not report.conforms:
         raise DataRefused(report)
@@ -100,12 +106,13 @@ def check_aside(settings: Settings) -> PendingCheck:
     paths = files_to_check(settings)
     if paths is None:
         return PendingCheck(settings, summary=None)
-    known = _known(_record(paths, settings.shacl_engine))
+    record = _record(paths, settings.shacl_engine)
+    known = _known(record)
     if known is not None:  # found valid before: nothing to wait for
         return PendingCheck(settings, summary=known)
     if not can_fork():  # pragma: no cover - not POSIX
-        return PendingCheck(settings, summary=check(settings))
-    return PendingCheck(settings, aside=Aside(lambda: check(settings, jobs=2)))
+        return PendingCheck(settings, summary=_validated(settings, paths, record, 1))
+    return PendingCheck(settings, aside=Aside(lambda: _validated(settings, paths, record, 2)))
 
 
 def remember(paths: list[Path], engine: str, report, record: Path | None = None) -> None:
