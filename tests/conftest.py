@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,41 @@ def core_files(tmp_path_factory) -> list[Path]:
     from core_data import write_core
 
     return write_core(tmp_path_factory.mktemp("core"))
+
+
+@dataclass
+class BundledBuild:
+    out: Path  # the folder written
+    cache: Path  # the cache the build had to itself (empty before it)
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory):
+    """``ecokg build --out DIST`` of the bundled data (the command line, in process), once per test run: the
+    first worker to ask builds it under a lock, the other (pytest-xdist) reads it.  ``.out`` is the folder,
+    ``.cache`` the cache (``ECOKG_CACHE_DIR``) it started with empty; ``.returncode``, ``.stdout`` and ``.stderr``
+    what the command gave.  Read it only: a test that writes into a
+    build copies it first."""
+    import fcntl
+    import json
+
+    from cli import run_ecokg
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        home = tmp_path_factory.getbasetemp().parent / "bundled-build"  # this run's folder, shared by its workers
+        home.mkdir(exist_ok=True)
+    else:
+        home = tmp_path_factory.mktemp("bundled-build")
+    done = home / "done.json"
+    with open(home / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            r = run_ecokg("build", "--out", str(home / "dist"), env={"ECOKG_CACHE_DIR": str(home / "cache")})
+            done.write_text(json.dumps(vars(r)))
+    return BundledBuild(home / "dist", home / "cache", **json.loads(done.read_text()))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import pytest
 
 from cli import run_ecokg
 
-from ecokg import resources
 from ecokg.dataset.validate import validate
 
 GUIDE = Path(__file__).resolve().parent.parent / "CONTRIBUTING.md"

@@ -161,20 +161,34 @@ def test_invalid_bundled_data_is_refused_and_a_change_is_rechecked(tmp_path, mon
     assert preflight.check_aside(Settings()).result().startswith("valid:")  # remembered: no process needed
 
 
-@pytest.mark.parametrize("command", [("validate",), pytest.param(("build", "--out", "{out}"), marks=pytest.mark.slow)])
-def test_validate_and_build_of_the_bundled_data_leave_the_record_serve_reads(tmp_path, monkeypatch, command):
-    """After `ecokg validate` or `ecokg build` of the bundled data, the check before serving finds the record
-    (a first `ecokg serve` after them starts without checking the same files again)."""
-    monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
-    assert not (tmp_path / "cache" / "valid").exists()
-    r = run_in_process(*(c.format(out=tmp_path / "dist") for c in command))
-    assert r.returncode == 0, r.stderr
+def _the_record_says_what_serve_says(cache: Path) -> None:
+    """The check before serving finds the record in ``cache``, and it says what serve's own check of the same
+    files says (the ontology's files are not counted)."""
     remembered = preflight.check(Settings())
     assert remembered.endswith("(validated before)")
-    # it says what serve's own check of the same files says (the ontology's files are not counted)
-    shutil.rmtree(tmp_path / "cache" / "valid")
+    shutil.rmtree(cache / "valid")
     assert remembered == preflight.check(Settings()) + " (validated before)"
+
+
+def test_validate_of_the_bundled_data_leaves_the_record_serve_reads(tmp_path, monkeypatch):
+    """After `ecokg validate` of the bundled data a first `ecokg serve` starts without checking the same files
+    again."""
+    monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
+    assert not (tmp_path / "cache" / "valid").exists()
+    r = run_in_process("validate")
+    assert r.returncode == 0, r.stderr
+    _the_record_says_what_serve_says(tmp_path / "cache")
     # a file given to validate is not the bundled data: no record for it
     shutil.rmtree(tmp_path / "cache" / "valid")
     r = run_in_process("validate", str(resources.ontology_files()[0]))
     assert not (tmp_path / "cache" / "valid").exists()
+
+
+@pytest.mark.slow  # the whole bundled data built
+def test_build_of_the_bundled_data_leaves_the_record_serve_reads(bundled_build, tmp_path, monkeypatch):
+    """After `ecokg build` of the bundled data (conftest's build, run with an empty cache of its own) too."""
+    assert bundled_build.returncode == 0, bundled_build.stderr
+    cache = tmp_path / "cache"
+    shutil.copytree(bundled_build.cache, cache)
+    monkeypatch.setenv("ECOKG_CACHE_DIR", str(cache))
+    _the_record_says_what_serve_says(cache)

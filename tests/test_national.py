@@ -8,7 +8,6 @@ import csv
 import shutil
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 
 from ecokg import resources

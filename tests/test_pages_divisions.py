@@ -8,7 +8,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from pagetools import BASE, get, page_text, parse_page
+from pagetools import BASE, get, page_text
 
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 

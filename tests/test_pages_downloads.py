@@ -9,19 +9,16 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 
-from cli import run_ecokg
-
 from pagetools import get, page_text, parse_page
 
 VOID = "http://rdfs.org/ns/void#"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build") / "dist"
-    proc = run_ecokg("build", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
+def built(bundled_build):
+    """What ``ecokg build`` writes for the bundled data (conftest: built once per test run)."""
+    assert bundled_build.returncode == 0, bundled_build.stderr[-3000:]
+    return bundled_build.out
 
 
 @pytest.fixture(scope="module")
