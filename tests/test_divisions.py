@@ -386,3 +386,22 @@ def test_conversion_is_deterministic_and_the_cache_gives_the_same_triples(tmp_pa
     assert third.quads == first.quads and third.rows == first.rows
     assert not (tmp_path / "other-cache").exists()
     tables._memo.clear()
+
+
+def test_a_second_package_build_keeps_what_is_prepared_whole(table_copy, tmp_path, monkeypatch):
+    """``tables.prepare`` again (a second ``pip install``): a table prepared whole under its key is kept, not
+    converted; a file of no current key goes; a prepared table that is not whole is converted again."""
+    mapping = _write(table_copy, GOOD)
+    prepared = tmp_path / "prepared"
+    real_convert, converted = tables._convert, []
+    monkeypatch.setattr(tables, "_convert", lambda *a, **k: converted.append(a[0]) or real_convert(*a, **k))
+    first = tables.prepare([mapping], prepared)
+    assert len(converted) == 1 and [p.name for p in first] == [f"{tables._key(mapping, tables._plan(mapping))}.nt"]
+    whole = first[0].read_bytes()
+    (prepared / "0123-stale.nt").write_text("")
+    assert tables.prepare([mapping], prepared) == first and len(converted) == 1
+    assert sorted(p.name for p in prepared.iterdir()) == sorted(p.name for p in tables._cache_files(
+        tables._key(mapping, tables._plan(mapping)), prepared))
+    first[0].write_bytes(whole[: len(whole) // 2])  # cut short
+    assert tables.prepare([mapping], prepared) == first and len(converted) == 2
+    assert first[0].read_bytes() == whole

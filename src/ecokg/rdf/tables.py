@@ -335,23 +335,29 @@ def _cache_files(key: str, directory: Path | None = None) -> tuple[Path, Path]:
 
 
 def prepare(paths: list[Path] | None = None, directory: Path = PREPARED_DIR) -> list[Path]:
-    """Convert table mappings (default: the bundled ones) into ``directory`` (emptied first), under the keys
-    ``read`` looks for; returns the N-Triples files written.  Run by the package build."""
+    """Convert table mappings (default: the bundled ones) into ``directory``, under the keys ``read`` looks
+    for; returns the N-Triples files.  Run by the package build.  A table already there whole under its key
+    (the same mapping, tables, glue and tinyrml) is kept, not converted again; files of other keys go."""
     from ecokg import resources
 
     if paths is None:
         paths = [p for p in resources.data_files() if is_mapping(p)]
-    if directory.is_dir():
-        for old in directory.iterdir():
-            old.unlink()
-    written = []
+    planned = []
     for p in paths:
         p = Path(p).resolve()
         plan = _plan(p)
-        key = _key(p, plan)
-        with collector_paused():
-            made = _convert(p, plan, key, save=False)
-        _to_cache(key, p, made, directory)
+        planned.append((p, plan, _key(p, plan)))
+    wanted = {f.name for _, _, key in planned for f in _cache_files(key, directory)}
+    if directory.is_dir():
+        for old in directory.iterdir():
+            if old.name not in wanted:
+                old.unlink()
+    written = []
+    for p, plan, key in planned:
+        if _from_files(key, p, directory) is None:
+            with collector_paused():
+                made = _convert(p, plan, key, save=False)
+            _to_cache(key, p, made, directory)
         for f in _cache_files(key, directory):
             f.chmod(0o644)  # (raises if it could not be written) readable by whoever runs the installed package
         written.append(_cache_files(key, directory)[0])
