@@ -91,9 +91,10 @@ def busy_query_processes(server_pid: int, window: float = 0.5) -> list[int]:
 def assert_recovered(srv) -> None:
     """Nothing burns CPU any more and both workers answer."""
     deadline = time.monotonic() + 10
-    while busy_query_processes(srv.proc.pid) and time.monotonic() < deadline:
-        pass
-    assert not busy_query_processes(srv.proc.pid), "a stopped query's process still burns CPU"
+    busy = busy_query_processes(srv.proc.pid)
+    while busy and time.monotonic() < deadline:
+        busy = busy_query_processes(srv.proc.pid)
+    assert not busy, "a stopped query's process still burns CPU"
     for _ in range(2 * WORKERS):
         status, body, complete = send(srv.url, "ASK { ?s a <https://w3id.org/ecokg/ontology#Designation> }")
         assert status == 200 and complete and b"true" in body
