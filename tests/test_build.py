@@ -134,7 +134,7 @@ def test_pyoxigraph_and_rdflib_agree(built, triples, reference_graph, name):
 
 @pytest.mark.parametrize("name", [d for d in DUMPS if ext(d) in RAPPER_FORMAT])
 @collector_paused()
-def test_rapper_agrees(built, triples, reference_graph, name):
+def test_rapper_agrees(built, triples, name):
     rapper = shutil.which("rapper")
     if rapper is None:  # pragma: no cover - .ci/run installs raptor2-utils
         pytest.skip("rapper (raptor2-utils) is not installed")
@@ -146,7 +146,10 @@ def test_rapper_agrees(built, triples, reference_graph, name):
     if fmt != "trig":  # rapper writes N-Triples only for graphs
         nt = subprocess.run([rapper, "-q", "-i", fmt, "-o", "ntriples", str(built / name)], capture_output=True)
         assert nt.returncode == 0
-        assert same_graph(rdflib.Graph().parse(data=nt.stdout.decode("utf-8"), format="nt"), reference_graph)
+        # what rapper read, as the N-Triples it writes (any N-Triples parser will do to compare them)
+        read = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(nt.stdout, ox.RdfFormat.N_TRIPLES)}
+        assert not any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in read)
+        assert read == triples
 
 
 def test_gzip_copies_are_exact_and_deterministic(built):
@@ -274,17 +277,6 @@ def test_jsonld_keys_sorted(built):
     assert text == json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, indent=1) + "\n"
 
 
-def test_two_builds_are_byte_identical(built, tmp_path):
-    """The CLI's build (``built``: the store and tables made aside in a second process, jobs=2) and a build in
-    one process give the same bytes."""
-    from ecokg.dataset.build import build
-
-    again = tmp_path / "again"
-    build(again, jobs=1)
-    for name in FILES:
-        assert (again / name).read_bytes() == (built / name).read_bytes(), name
-
-
 def test_canonical_names_blank_nodes_alike_and_leaves_the_rest():
     from ecokg.dataset.build import canonical
 
@@ -359,7 +351,11 @@ def test_syntax_error_refuses_to_build(tmp_path):
 
 @pytest.mark.slow
 def test_sigkill_midway_leaves_previous_output(built, previous):
-    """Kill the build (SIGKILL, no clean-up possible) while it writes its temporary folder."""
+    """Kill the build (SIGKILL, no clean-up possible) while it writes its temporary folder.  The next build,
+    made in one process (jobs=1), clears the dead build's leftovers and gives the same bytes as the CLI's
+    (``built``: the dumps written aside in a second process, jobs=2)."""
+    from ecokg.dataset.build import build
+
     before = file_hashes(previous)
     proc = subprocess.Popen([sys.executable, "-m", "ecokg", "build", "--out", str(previous)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -373,12 +369,11 @@ def test_sigkill_midway_leaves_previous_output(built, previous):
     assert temp, "the build never created its temporary folder"
     assert rc == -signal.SIGKILL, f"the build was not killed midway (exit {rc})"
     assert file_hashes(previous) == before  # store files included: a completed build would change them
-    # the next build clears the dead build's leftovers and replaces the output
-    r = run_build(previous)
-    assert r.returncode == 0, r.stderr
+    # the next build clears the dead build's leftovers and replaces the output: the same bytes, one process or two
+    build(previous, jobs=1)
     assert not list(previous.parent.glob(".dist.build-*"))
     for name in FILES:
-        assert (previous / name).read_bytes() == (built / name).read_bytes(), name  # the same bundled data
+        assert (previous / name).read_bytes() == (built / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
