@@ -4,7 +4,11 @@ Queries go out with the SPARQL 1.1 Protocol (POST, form-encoded); answers come
 back as pyoxigraph objects, exactly like the embedded store's:
 
 * SELECT/ASK are requested as SPARQL JSON results and parsed with
-  ``pyoxigraph.parse_query_results`` (``QuerySolutions``/``QueryBoolean``);
+  ``pyoxigraph.parse_query_results`` (``QuerySolutions``/``QueryBoolean``), read
+  through once before they are handed out, so that an answer that cannot be read is
+  the engine's failure (``BackendUnavailable``), never a syntax error of the query in
+  the middle of a stream; an XML answer (accepted after JSON) must end with its
+  closing tag (pyoxigraph 0.5.13 reads the rows of one cut short and says nothing);
 * CONSTRUCT/DESCRIBE are requested as N-Triples, parsed with
   ``pyoxigraph.parse`` and handed out as a real ``QueryTriples`` (pyoxigraph has
   no public constructor for it, so the triples pass through a throw-away
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -96,6 +101,9 @@ def _valid_bnode_label(label: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+_XML_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sparql>\s*$")  # the end of a whole SPARQL XML results document
 
 
 def _to_query_triples(triples) -> ox.QueryTriples:
@@ -163,6 +171,9 @@ class RemoteStore(Store):
             fmt = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
             if fmt == ox.QueryResultsFormat.JSON:
                 body = _normalise_json(body, form)
+            elif fmt == ox.QueryResultsFormat.XML and not _XML_END.search(body[-256:]):
+                # pyoxigraph reads the rows of an XML answer cut short and says nothing of its missing end
+                raise SyntaxError("the answer ends before its closing </sparql> tag (cut short)")
             result = ox.parse_query_results(body, fmt)
             if isinstance(result, ox.QuerySolutions):
                 # read through once here: pyoxigraph reads solutions as they are asked for, and an answer that
