@@ -83,7 +83,8 @@ def test_broken_files_give_the_reference_report(core_files):
     """Every broken file with the core data: the native engine's report on each file alone; then, per group
     of files that cannot interact, its report on the group is the sum of those, and pyshacl gives the same
     report on the group -- a few pyshacl runs instead of one per file (the slow reference engine made that
-    minutes)."""
+    minutes).  The broken files name the nodes they make up after themselves (``place/test-town-<file>``),
+    so that all of them form one group."""
     groups = groups_of_broken_files(core_files)
     assert sorted(n for g in groups for n in g) == BROKEN and len(groups) < len(BROKEN) / 2
     for group in groups:

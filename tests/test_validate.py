@@ -23,13 +23,16 @@ ID = "ecoid:"
 # file -> [(focus node, rule, constraint component, path)], and the message of the (first) rule
 EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
     "missing-chinese-label.ttl": (
-        [("place/test-town", "ecosh:ChineseLabel", "sh:QualifiedMinCountConstraintComponent", "rdfs:label")],
+        [("place/test-town-missing-chinese-label",
+          "ecosh:ChineseLabel", "sh:QualifiedMinCountConstraintComponent", "rdfs:label")],
         "Every entity must have an rdfs:label in Chinese (@zh)."),
     "missing-english-label.ttl": (
-        [("place/test-town", "ecosh:EnglishLabel", "sh:QualifiedMinCountConstraintComponent", "rdfs:label")],
+        [("place/test-town-missing-english-label",
+          "ecosh:EnglishLabel", "sh:QualifiedMinCountConstraintComponent", "rdfs:label")],
         "Every entity must have an rdfs:label in English (@en)."),
     "designation-without-source.ttl": (
-        [("designation/test-town--chongqing-demonstration-town", "ecosh:DesignationSourceShape",
+        [("designation/test-town-designation-without-source--chongqing-demonstration-town",
+          "ecosh:DesignationSourceShape",
           "sh:MinCountConstraintComponent", "dcterms:source")],
         "Every designation must cite at least one eco:Source with dcterms:source."),
     "observation-without-source.ttl": (
@@ -67,34 +70,41 @@ EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
         "No dangling reference: an IRI under https://w3id.org/ecokg/id/ that is referred to must be described "
         "(the subject of some triple)."),
     "duplicate-designation.ttl": (
-        [("designation/test-town--chongqing-demonstration-town", "ecosh:OneDesignationPerHolderPerBatch",
+        [("designation/test-town-duplicate-designation--chongqing-demonstration-town",
+          "ecosh:OneDesignationPerHolderPerBatch",
           "sh:SPARQLConstraintComponent", "eco:batch"),
-         ("designation/test-town--chongqing-demonstration-town-2", "ecosh:OneDesignationPerHolderPerBatch",
+         ("designation/test-town-duplicate-designation--chongqing-demonstration-town-2",
+          "ecosh:OneDesignationPerHolderPerBatch",
           "sh:SPARQLConstraintComponent", "eco:batch")],
         "A holder has at most one designation per batch "
         "(the value is another designation of the same holder in the same batch)."),
     "batch-of-other-scheme.ttl": (
-        [("designation/test-town--chongqing-two-mountains-base", "ecosh:BatchOfSameScheme",
+        [("designation/test-town-batch-of-other-scheme--chongqing-two-mountains-base", "ecosh:BatchOfSameScheme",
           "sh:SPARQLConstraintComponent", "eco:batch")],
         "The batch of a designation must be a batch of the designation's own scheme (same eco:scheme)."),
     "unknown-scheme.ttl": (
-        [("designation/test-town--no-such-scheme", "ecosh:DesignationShape", "sh:ClassConstraintComponent",
+        [("designation/test-town-unknown-scheme--no-such-scheme",
+          "ecosh:DesignationShape", "sh:ClassConstraintComponent",
           "eco:scheme"),
-         ("designation/test-town--no-such-scheme", "ecosh:NoDanglingReference", "sh:SPARQLConstraintComponent",
+         ("designation/test-town-unknown-scheme--no-such-scheme",
+          "ecosh:NoDanglingReference", "sh:SPARQLConstraintComponent",
           "eco:scheme")],
         "A designation has exactly one eco:scheme, an eco:DesignationScheme."),
     "stated-count-string.ttl": (
-        [("claim/test-count", "ecosh:StatedCountShape", "sh:DatatypeConstraintComponent", "eco:statedValue"),
-         ("claim/test-count", "ecosh:StatedCountShape", "sh:MinInclusiveConstraintComponent", "eco:statedValue")],
+        [("claim/test-count-stated-count-string",
+          "ecosh:StatedCountShape", "sh:DatatypeConstraintComponent", "eco:statedValue"),
+         ("claim/test-count-stated-count-string",
+          "ecosh:StatedCountShape", "sh:MinInclusiveConstraintComponent", "eco:statedValue")],
         "A stated count has exactly one eco:statedValue, an xsd:integer of 0 or more."),
     "source-not-a-source.ttl": (
-        [("place/test-town", "ecosh:SourceValueShape", "sh:ClassConstraintComponent", "dcterms:source")],
+        [("place/test-town-source-not-a-source",
+          "ecosh:SourceValueShape", "sh:ClassConstraintComponent", "dcterms:source")],
         "dcterms:source must point at an eco:Source record."),
     "bad-confidence.ttl": (
         [("claim/test-claim", "ecosh:ConfidenceShape", "sh:InConstraintComponent", "eco:confidence")],
         "eco:confidence must be one of eco:HighConfidence, eco:MediumConfidence, eco:LowConfidence."),
     "untyped-entity.ttl": (
-        [("place/test-town", "ecosh:EntityTypeShape", "sh:MinCountConstraintComponent", "rdf:type")],
+        [("place/test-town-untyped-entity", "ecosh:EntityTypeShape", "sh:MinCountConstraintComponent", "rdf:type")],
         "Every entity must have an rdf:type (a class of the ontology)."),
     "scheme-without-level.ttl": (
         [("scheme/test-scheme", "ecosh:SchemeShape", "sh:MinCountConstraintComponent", "eco:level")],
@@ -129,12 +139,12 @@ EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
         "eco:batchConfidence (or, without one, its eco:confidence) must not rank above the eco:confidence of every "
         "claim (eco:claimedProperty eco:batch) stating that batch."),
     "mirror-only-not-low.ttl": (
-        [("designation/test-town--chongqing-demonstration-town", "ecosh:MirrorOnlyIsLow",
+        [("designation/test-town-mirror-only-not-low--chongqing-demonstration-town", "ecosh:MirrorOnlyIsLow",
           "sh:SPARQLConstraintComponent", "eco:confidence")],
         "A fact whose every source is a mirror copy (eco:mirrorCopy true: a copy on an unrelated host, or of an "
         "unidentified publisher) has eco:confidence eco:LowConfidence."),
     "year-not-of-naming.ttl": (
-        [("designation/test-town--chongqing-demonstration-town", "ecosh:YearOfNaming",
+        [("designation/test-town-year-not-of-naming--chongqing-demonstration-town", "ecosh:YearOfNaming",
           "sh:SPARQLConstraintComponent", "eco:year")],
         "A designation's eco:year is its year of naming: the year of its eco:conferredOn and its batch's eco:year."),
     "division-successor-not-in-force.ttl": (
@@ -145,7 +155,8 @@ EXPECTED: dict[str, tuple[list[tuple[str, str, str, str]], str]] = {
         [("division/500154#point-test", "ecosh:GeometryShape", "sh:PatternConstraintComponent", "geosparql:asWKT")],
         "geosparql:asWKT is one geosparql:wktLiteral \"POINT(longitude latitude)\" (WGS-84, longitude first)."),
     "batch-year-1850.ttl": (
-        [("batch/chongqing-demonstration-town-98", "ecosh:PlausibleYear", "sh:SPARQLConstraintComponent", "eco:year")],
+        [("batch/chongqing-demonstration-town-98-batch-year-1850",
+          "ecosh:PlausibleYear", "sh:SPARQLConstraintComponent", "eco:year")],
         "A year (eco:year of a batch or designation, eco:referenceYear of an observation, eco:validFrom/eco:validUntil "
         "of a division code) must be four digits between 1949 and next year."),
 }
