@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -45,7 +46,7 @@ def warm(url: str, rounds: int, **kw) -> dict:
     first = timed_get(url, **kw)
     times = sorted(timed_get(url, **kw) for _ in range(rounds))
     return {"first_ms": round(first, 1), "median_ms": round(statistics.median(times), 2),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 2)}
+            "p95_ms": round(times[math.ceil(len(times) * 0.95) - 1], 2)}  # nearest rank
 
 
 def main(argv: list[str] | None = None) -> dict:
