@@ -192,8 +192,7 @@ def bundled_build(tmp_path_factory):
     """``ecokg build --out DIST`` of the bundled data (the command line, in process), once per test run: the
     first worker to ask builds it under a lock, the other (pytest-xdist) reads it.  ``.out`` is the folder,
     ``.cache`` the cache (``ECOKG_CACHE_DIR``) it started with empty; ``.returncode``, ``.stdout`` and ``.stderr``
-    what the command gave.  Read it only: a test that writes into a
-    build copies it first."""
+    what the command gave.  Read it only: a test that writes into a build copies it first."""
     import fcntl
     import json
 

@@ -1,9 +1,9 @@
 """``ecokg build``: dumps that independent parsers agree on, VoID/DCAT that matches them, checksums,
 determinism, refusal of invalid data, atomicity (also under SIGKILL) and a store that ``ecokg serve`` opens.
 
-Every build here runs the real command line (click's runner; a process where one is killed midway), as a user
-would; the bundled data's build is made once per test run (``bundled_build`` in conftest.py) and copied
-before anything is written into it.
+The builds here run the real command line (click's runner; a process where one is killed midway), as a user
+would, except the one-process build (jobs=1) compared with it byte for byte.  The bundled data's build is made
+once per test run (``bundled_build`` in conftest.py) and copied before anything is written into it.
 """
 
 from __future__ import annotations
@@ -133,7 +133,6 @@ def test_pyoxigraph_and_rdflib_agree(built, triples, reference_graph, name):
 
 
 @pytest.mark.parametrize("name", [d for d in DUMPS if ext(d) in RAPPER_FORMAT])
-@collector_paused()
 def test_rapper_agrees(built, triples, name):
     rapper = shutil.which("rapper")
     if rapper is None:  # pragma: no cover - .ci/run installs raptor2-utils

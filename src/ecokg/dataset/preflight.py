@@ -61,14 +61,27 @@ def check(settings: Settings) -> str | None:
     Raises ``DataRefused`` for data that breaks the shapes and ``RdfFileError`` (naming file and line) for a
     file that is not valid RDF.
     """
+    return _start(settings, aside=False).result()
+
+
+def check_aside(settings: Settings) -> "PendingCheck":
+    """Start ``check(settings)`` in a forked process, where there is something to check; call it before this
+    process starts threads.  The check evaluates its shapes in two processes (``validate(jobs=2)``)."""
+    return _start(settings, aside=can_fork())
+
+
+def _start(settings: Settings, aside: bool) -> "PendingCheck":
+    """The check: nothing to do, found valid before (the record), run here, or started in a forked process."""
     paths = files_to_check(settings)
     if paths is None:
-        return None
+        return PendingCheck(settings, summary=None)
     record = _record(paths, settings.shacl_engine)
     known = _known(record)
-    if known is not None:
-        return known
-    return _validated(settings, paths, record, 1)
+    if known is not None:  # found valid before: nothing to wait for
+        return PendingCheck(settings, summary=known)
+    if not aside:
+        return PendingCheck(settings, summary=_validated(settings, paths, record, 1))
+    return PendingCheck(settings, aside=Aside(lambda: _validated(settings, paths, record, 2)))
 
 
 def _validated(settings: Settings, paths: list[Path], record: Path | None, jobs: int) -> str:
@@ -84,8 +97,8 @@ def _validated(settings: Settings, paths: list[Path], record: Path | None, jobs:
 
 
 class PendingCheck:
-    """The check running aside (``ecokg.aside``); ``result()`` waits for its verdict: the summary ``check``
-    returns (None: nothing checked), or the error it raises (``DataRefused``, ``RdfFileError``)."""
+    """The check, done or running aside (``ecokg.aside``); ``result()`` waits for its verdict: the summary
+    ``check`` returns (None: nothing checked), or the error it raises (``DataRefused``, ``RdfFileError``)."""
 
     def __init__(self, settings: Settings, aside: Aside | None = None, summary: str | None = None):
         self._settings, self._aside, self._summary = settings, aside, summary
@@ -98,21 +111,6 @@ class PendingCheck:
             except AsideFailed:  # it died or its error cannot be sent: the check once more, here, says what
                 self._summary = check(self._settings)
         return self._summary
-
-
-def check_aside(settings: Settings) -> PendingCheck:
-    """Start ``check(settings)`` in a forked process, where there is something to check; call it before this
-    process starts threads.  The check evaluates its shapes in two processes (``validate(jobs=2)``)."""
-    paths = files_to_check(settings)
-    if paths is None:
-        return PendingCheck(settings, summary=None)
-    record = _record(paths, settings.shacl_engine)
-    known = _known(record)
-    if known is not None:  # found valid before: nothing to wait for
-        return PendingCheck(settings, summary=known)
-    if not can_fork():  # pragma: no cover - not POSIX
-        return PendingCheck(settings, summary=_validated(settings, paths, record, 1))
-    return PendingCheck(settings, aside=Aside(lambda: _validated(settings, paths, record, 2)))
 
 
 def remember(paths: list[Path], engine: str, report, record: Path | None = None) -> None:
