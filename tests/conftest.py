@@ -236,4 +236,4 @@ def pytest_report_header(config):
 
 
 # the real Virtuoso of the remote-store tests (session fixture ``virtuoso``; skips when it is not installed)
-from virtuoso import virtuoso  # noqa: E402,F401
+from virtuoso import loaded_virtuoso, virtuoso  # noqa: E402,F401

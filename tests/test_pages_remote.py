@@ -56,25 +56,30 @@ def test_the_map_draws_the_same_marks_from_a_remote_store(server, remote_pages):
 
 
 @pytest.fixture(scope="module")
-def virtuoso_pages(virtuoso, start_site, tmp_path_factory):
-    """The bundled files plus a graph of long listings, served from Virtuoso (``--store``) and embedded (``--data``)."""
+def virtuoso_pages(loaded_virtuoso, start_site, tmp_path_factory):
+    """The bundled files plus a graph of long listings, served from Virtuoso (``--store``) and embedded (``--data``).
+    Virtuoso holds the long listings in a graph of their own, beside the bundled files (``loaded_virtuoso``): the
+    store's URL names both as its default graph (the two share no triple)."""
     import subprocess
     import sys
     import urllib.parse
 
     from ecokg import resources
     from test_pages_paging import _graph
+    from virtuoso import BUNDLED_GRAPH
 
     path = tmp_path_factory.mktemp("virtuoso-pages") / "long-listings.nt"
     with open(path, "wb") as fh:
         ox.serialize(_graph(), fh, ox.RdfFormat.N_TRIPLES)
     files = [str(p) for p in resources.bundled_files()] + [str(path)]
     graph = "https://w3id.org/ecokg/test-pages"
-    done = subprocess.run([sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", virtuoso.url,
-                           "--graph", graph, "--user", virtuoso.user, "--password", virtuoso.password, *files],
+    v = loaded_virtuoso
+    done = subprocess.run([sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", v.url,
+                           "--graph", graph, "--user", v.user, "--password", v.password, str(path)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    url = virtuoso.sparql_url + "?" + urllib.parse.urlencode({"default-graph-uri": graph})
+    url = v.sparql_url + "?" + urllib.parse.urlencode([("default-graph-uri", BUNDLED_GRAPH),
+                                                        ("default-graph-uri", graph)])
     return start_site(data=files), start_site(store=url)
 
 

@@ -12,8 +12,6 @@ import collections
 import csv
 import json
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +25,7 @@ from sparql_http import post_form
 from rdflib.plugins.sparql import prepareQuery
 
 from divisions_map import local, place_iri
+from virtuoso import BUNDLED_GRAPH
 from ecokg import resources
 from ecokg.dataset.examples import parse_example
 
@@ -328,20 +327,6 @@ def test_each_2024_municipal_base_has_its_practice(answers):
 
 # --- the same answers from Virtuoso ----------------------------------------------------------------------------
 
-GRAPH = "urn:x-ecokg:test-queries-answers"
-
-
-@pytest.fixture(scope="module")
-def virtuoso_with_data(virtuoso):
-    files = [str(p) for p in resources.bundled_files()]
-    done = subprocess.run(
-        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", virtuoso.url, "--graph", GRAPH,
-         "--user", virtuoso.user, "--password", virtuoso.password, *files],
-        capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return virtuoso
-
-
 def _normal(cell: dict | None):
     if cell is None:
         return None
@@ -357,9 +342,9 @@ def _normal(cell: dict | None):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_virtuoso_gives_the_same_rows(virtuoso_with_data, bundled_store, name):
+def test_virtuoso_gives_the_same_rows(loaded_virtuoso, bundled_store, name):
     query = (resources.queries_dir() / f"{name}.rq").read_text(encoding="utf-8")
-    url = virtuoso_with_data.sparql_url + "?" + urllib.parse.urlencode({"default-graph-uri": GRAPH})
+    url = loaded_virtuoso.sparql_url + "?" + urllib.parse.urlencode({"default-graph-uri": BUNDLED_GRAPH})
     req = urllib.request.Request(url, data=urllib.parse.urlencode({"query": query}).encode(),
                                  headers={"Accept": "application/sparql-results+json"})
     try:

@@ -30,7 +30,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,8 +44,9 @@ from ecokg.store.base import BackendTimeout, BackendUnavailable
 from ecokg.rdf.sparql_text import analyse, bind
 from ecokg.store import remote
 from ecokg.store.remote import RemoteStore
+from virtuoso import BUNDLED_GRAPH
 
-GRAPH = "https://w3id.org/ecokg/"
+GRAPH = BUNDLED_GRAPH  # the bundled files, loaded by ``virtuoso.loaded_virtuoso``
 ID = "https://w3id.org/ecokg/id/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 
@@ -160,22 +160,6 @@ def canonical(result, query: str | None = None):
             rows[tuple((n, _cell(n, sol[n], concat)) for n in sorted(names))] += 1
         return sorted(names), rows
     return collections.Counter((_term(t.subject), _term(t.predicate), _term(t.object)) for t in result)
-
-
-@pytest.fixture(scope="session")
-def loaded_virtuoso(virtuoso):
-    """Virtuoso holding the bundled files in GRAPH, loaded with the real ``ecokg load``."""
-    files = [str(p) for p in resources.bundled_files()]
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", virtuoso.url, "--graph", GRAPH,
-         "--user", virtuoso.user, "--password", virtuoso.password, *files],
-        capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    virtuoso.load_seconds = time.monotonic() - started
-    print(f"\nvirtuoso: started in {virtuoso.start_seconds:.2f} s; ecokg load took {virtuoso.load_seconds:.2f} s: "
-          f"{done.stdout.strip()}", file=sys.stderr)
-    return virtuoso
 
 
 @pytest.fixture(scope="session")

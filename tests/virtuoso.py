@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -129,3 +130,25 @@ def virtuoso(tmp_path_factory) -> Virtuoso:
     v = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
     yield v
     v.stop()
+
+
+BUNDLED_GRAPH = "https://w3id.org/ecokg/"  # where ``loaded_virtuoso`` holds the bundled files
+
+
+@pytest.fixture(scope="session")
+def loaded_virtuoso(virtuoso) -> Virtuoso:
+    """Virtuoso holding the bundled files in ``BUNDLED_GRAPH``, loaded once per session with the real
+    ``ecokg load`` (the remote-store tests and the example queries' parity tests read it)."""
+    from ecokg import resources
+
+    files = [str(p) for p in resources.bundled_files()]
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", virtuoso.url, "--graph",
+         BUNDLED_GRAPH, "--user", virtuoso.user, "--password", virtuoso.password, *files],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    virtuoso.load_seconds = time.monotonic() - started
+    print(f"\nvirtuoso: started in {virtuoso.start_seconds:.2f} s; ecokg load took {virtuoso.load_seconds:.2f} s: "
+          f"{done.stdout.strip()}", file=sys.stderr)
+    return virtuoso
