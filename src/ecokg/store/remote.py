@@ -19,9 +19,13 @@ The query's form (which result format to ask for) and whether it names its own
 dataset come from ``ecokg.rdf.sparql_text.analyse``; a base IRI is declared with
 ``BASE`` in front of the query (a later BASE in the query still wins).
 
-Engine quirks handled here (and only these; see ``_normalise_json``):
-Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, which is not a
-valid blank-node label (relabelled consistently within one answer), and answers
+Results of SELECT and ASK are asked for as SPARQL XML first, JSON after
+(Virtuoso writes a large answer as XML about three times faster than as JSON;
+pyoxigraph reads either as fast).
+
+Engine quirks handled here (and only these; see ``_relabel_xml``, ``_relabel_json``, ``_ask_table``):
+Virtuoso names blank nodes ``nodeID://b10001`` in its results, which is not a
+valid blank-node label (relabelled consistently within one answer, in XML and JSON alike), and answers
 ASK as a one-column table ``__ASK_RETVAL`` (turned into the boolean), and marks
 a partial answer to a query that ran out of time with ``X-SQL-State: S1TAT``
 (turned into ``BackendTimeout``, never served as if complete).
@@ -53,7 +57,7 @@ from ecokg.store.base import BackendTimeout, BackendUnavailable, QueryResult, St
 
 JSON_RESULTS = "application/sparql-results+json"
 XML_RESULTS = "application/sparql-results+xml"
-SOLUTIONS_ACCEPT = f"{JSON_RESULTS}, {XML_RESULTS};q=0.9"
+SOLUTIONS_ACCEPT = f"{XML_RESULTS}, {JSON_RESULTS};q=0.9"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _CHUNK = 1 << 16
 MAX_ANSWER_BYTES = 256 << 20  # an answer is read whole before it is parsed: bound the memory it takes
@@ -74,24 +78,42 @@ def _analyse(sparql: str) -> tuple[str, bool]:
 # ---------------------------------------------------------------- the answers
 
 
-def _normalise_json(body: bytes, form: str) -> bytes:
+def _relabel(label: str, relabelled: dict[str, str]) -> str:
+    """Virtuoso: "nodeID://b10001" -> a valid label, the same one within this answer."""
+    return relabelled.setdefault(label, "r" + label.encode().hex())
+
+
+def _relabel_json(body: bytes) -> bytes:
     data = json.loads(body)
-    if form == "ASK" and "boolean" not in data:
-        # Virtuoso: ASK comes back as a table with one column __ASK_RETVAL (a row "1", or no row)
-        rows = data.get("results", {}).get("bindings", [])
-        value = any(str(v.get("value")) not in ("0", "false") for row in rows for v in row.values())
-        return json.dumps({"head": {}, "boolean": value}).encode()
     relabelled: dict[str, str] = {}
-    changed = False
     for row in data.get("results", {}).get("bindings", []):
         for term in row.values():
             if term.get("type") == "bnode":
                 label = term.get("value", "")
                 if not _valid_bnode_label(label):
-                    # Virtuoso: "nodeID://b10001" -> a valid label, the same one within this answer
-                    term["value"] = relabelled.setdefault(label, "r" + label.encode().hex())
-                    changed = True
-    return json.dumps(data).encode() if changed else body
+                    term["value"] = _relabel(label, relabelled)
+    return json.dumps(data).encode() if relabelled else body
+
+
+_XML_BNODE = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?bnode)>([^<]*)</\1>")
+
+
+def _relabel_xml(body: bytes) -> bytes:
+    relabelled: dict[str, str] = {}
+
+    def fix(m: re.Match) -> bytes:
+        label = m.group(2).decode("utf-8", "replace")
+        if _valid_bnode_label(label):
+            return m.group(0)
+        return b"<%s>%s</%s>" % (m.group(1), _relabel(label, relabelled).encode(), m.group(1))
+
+    return _XML_BNODE.sub(fix, body) if b"bnode>" in body else body
+
+
+def _ask_table(result) -> ox.QueryBoolean:
+    """Virtuoso answers ASK as a table with one column __ASK_RETVAL (a row "1", or no row): the boolean."""
+    value = any(term is not None and term.value not in ("0", "false") for row in result for term in row)
+    return ox.parse_query_results(json.dumps({"head": {}, "boolean": value}).encode(), ox.QueryResultsFormat.JSON)
 
 
 @lru_cache(maxsize=4096)
@@ -170,11 +192,15 @@ class RemoteStore(Store):
                 return _to_query_triples(ox.parse(body, fmt))
             fmt = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
             if fmt == ox.QueryResultsFormat.JSON:
-                body = _normalise_json(body, form)
-            elif fmt == ox.QueryResultsFormat.XML and not _XML_END.search(body[-256:]):
-                # pyoxigraph reads the rows of an XML answer cut short and says nothing of its missing end
-                raise SyntaxError("the answer ends before its closing </sparql> tag (cut short)")
+                body = _relabel_json(body)
+            elif fmt == ox.QueryResultsFormat.XML:
+                if not _XML_END.search(body[-256:]):
+                    # pyoxigraph reads the rows of an XML answer cut short and says nothing of its missing end
+                    raise SyntaxError("the answer ends before its closing </sparql> tag (cut short)")
+                body = _relabel_xml(body)
             result = ox.parse_query_results(body, fmt)
+            if form == "ASK" and isinstance(result, ox.QuerySolutions):
+                return _ask_table(result)
             if isinstance(result, ox.QuerySolutions):
                 # read through once here: pyoxigraph reads solutions as they are asked for, and an answer that
                 # breaks off is the engine's failure, never a syntax error of the query (0.4 s at 126,068 rows)
