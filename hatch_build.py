@@ -12,6 +12,7 @@ without them the build goes on and the tables are converted at first use instead
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 ASSETS = ("yasgui.min.js", "yasgui.min.css")
+INSTALLED_LOCK = ".ecokg-installed-lock"  # in node_modules: the SHA-256 of the package-lock.json `npm ci` installed
 
 
 class YasguiBuildHook(BuildHookInterface):
@@ -47,15 +49,22 @@ class YasguiBuildHook(BuildHookInterface):
             if all((target / name).is_file() for name in ASSETS):
                 return
             raise RuntimeError("package-lock.json is missing and YASGUI's files are not in place")
-        npm = shutil.which("npm")
-        if npm is None:
-            if all((target / name).is_file() for name in ASSETS):
-                self.app.display_warning("npm not found: keeping the YASGUI files already in place")
-                return
-            raise RuntimeError("npm is needed to build ecokg (it installs YASGUI for the query page); "
-                               "install Node.js and npm")
-        self.app.display_info("npm ci: installing YASGUI (package-lock.json)")
-        subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=root, check=True)
+        lock = hashlib.sha256((root / "package-lock.json").read_bytes()).hexdigest()
+        stamp = root / "node_modules" / INSTALLED_LOCK
+        if (stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == lock
+                and all((source / name).is_file() for name in ASSETS)):
+            self.app.display_info("YASGUI: node_modules holds what package-lock.json pins (npm ci not needed)")
+        else:
+            npm = shutil.which("npm")
+            if npm is None:
+                if all((target / name).is_file() for name in ASSETS):
+                    self.app.display_warning("npm not found: keeping the YASGUI files already in place")
+                    return
+                raise RuntimeError("npm is needed to build ecokg (it installs YASGUI for the query page); "
+                                   "install Node.js and npm")
+            self.app.display_info("npm ci: installing YASGUI (package-lock.json)")
+            subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=root, check=True)
+            stamp.write_text(lock + "\n", encoding="utf-8")  # (npm ci emptied node_modules first)
         target.mkdir(parents=True, exist_ok=True)
         for name in ASSETS:
             shutil.copy2(source / name, target / name)

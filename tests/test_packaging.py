@@ -37,6 +37,23 @@ def wheel_install(tmp_path_factory) -> Path:
     return target
 
 
+def test_the_build_records_which_lock_node_modules_holds(wheel_install):
+    """The package build runs `npm ci` only when node_modules does not hold what package-lock.json pins: it
+    records the SHA-256 of the lock it installed (hatch_build.INSTALLED_LOCK), which another lock does not match."""
+    import hashlib
+
+    def read(path: Path):
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    lock = REPO / "package-lock.json"
+    stamp = REPO / "node_modules" / ".ecokg-installed-lock"
+    assert stamp.read_text(encoding="utf-8").strip() == hashlib.sha256(lock.read_bytes()).hexdigest()
+    pinned = read(lock)["packages"]["node_modules/@zazuko/yasgui"]
+    assert read(REPO / "node_modules" / "@zazuko" / "yasgui" / "package.json")["version"] == pinned["version"]
+    shipped = read(wheel_install / "ecokg" / "static" / "vendor" / "yasgui" / "package.json")
+    assert shipped["version"] == pinned["version"]
+
+
 def _run(args: list[str], site: Path, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(site)}
     return subprocess.run([sys.executable, "-m", "ecokg", *args], cwd=cwd, env=env, capture_output=True,
