@@ -24,12 +24,15 @@ verdict is the same, and nothing is served before it is in.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ecokg import resources
 from ecokg.aside import Aside, AsideFailed, can_fork
 from ecokg.errors import EcokgError, Kind
 from ecokg.settings import Settings
-from ecokg.dataset.validate import Report
+
+if TYPE_CHECKING:  # (validate, the shapes and pyshacl are imported where a check runs, not for the record)
+    from ecokg.dataset.validate import Report
 
 class DataRefused(EcokgError, ValueError):  # (a ValueError: start-up code that swallows RuntimeError must not hide it)
     """The data breaks the shapes; ``report`` lists every violation (focus node, rule, message, file)."""
@@ -146,9 +149,9 @@ def _record(paths: list[Path], engine: str) -> Path | None:
     """The cache file that says these files were found valid (None if a file cannot be read: validate)."""
     import hashlib
 
+    from importlib.util import find_spec
+
     from ecokg import __version__
-    from ecokg.dataset import validate as validate_module
-    from ecokg.dataset import shacl
     from ecokg.rdf import tables
 
     h = hashlib.sha256(f"ecokg {__version__} engine {engine}\n".encode())
@@ -156,8 +159,8 @@ def _record(paths: list[Path], engine: str) -> Path | None:
         files = [*resources.ontology_files(), *resources.shapes_files()]
         for p in paths:
             files.extend(tables.files_of(p) if tables.is_mapping(p) else [Path(p)])
-        code = [Path(validate_module.__file__), *sorted(Path(shacl.__file__).parent.glob("*.py")),
-                Path(tables.__file__)]
+        code = [Path(find_spec("ecokg.dataset.validate").origin),
+                *sorted(Path(find_spec("ecokg.dataset.shacl").origin).parent.glob("*.py")), Path(tables.__file__)]
         for f in [*files, *code]:
             data = Path(f).read_bytes()
             h.update(f"{Path(f).name} {len(data)}\n".encode())

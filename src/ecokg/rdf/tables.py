@@ -127,7 +127,25 @@ def _mapping_graph(path: Path):
     return g
 
 
+_plans: dict[tuple[str, str], list[_Map]] = {}  # (mapping path, SHA-256 of its bytes) -> its plan
+
+
 def _plan(path: Path) -> list[_Map]:
+    """The mapping's triples maps (remembered in the process for the same bytes: the record of valid data and
+    the loading of the store both ask for it, and rdflib reads a mapping in 0.05 s)."""
+    try:
+        known = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        known = None  # _mapping_graph names the file
+    if known in _plans:
+        return list(_plans[known])
+    plan = _read_plan(path)
+    if known is not None:
+        _plans[known] = plan
+    return list(plan)
+
+
+def _read_plan(path: Path) -> list[_Map]:
     import rdflib
 
     g = _mapping_graph(path)
