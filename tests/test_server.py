@@ -86,3 +86,32 @@ def test_a_port_in_use_is_refused():
         s.listen()
         out = run_ecokg("serve", "--port", str(s.getsockname()[1]), "--workers", "1", "--validate", "never")
     assert out.returncode == 2 and "cannot listen on 127.0.0.1:" in out.stderr and "in use" in out.stderr
+
+
+HELD_STOP = """
+import os, signal, sys, time
+from ecokg.web.server import hold_stop_signals
+
+hold_stop_signals()                     # a granian worker, first thing in its start-up
+os.kill(os.getpid(), signal.SIGTERM)    # a stop comes while the worker is still starting
+time.sleep(0.3)                         # (the worker's own start-up goes on)
+print("still starting", flush=True)
+def stop(signum, frame):                # granian's handler, installed after the start-up
+    print("stopped by", signal.Signals(signum).name, flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+time.sleep(30)                          # serving: the held stop must reach granian's handler
+print("never stopped", flush=True)
+"""
+
+
+def test_a_stop_during_a_worker_start_up_is_not_lost():
+    """A SIGTERM that reaches a granian worker before granian has put its own handler in place (while the app
+    starts in the worker) was swallowed, and the worker served on until it was killed 10 s later; it is held and
+    given to granian's handler once that is in place (a process that does what a worker does, in that order)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", HELD_STOP], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["still starting", "stopped by SIGTERM"], (done.stdout, done.stderr)
+    assert done.returncode == 0

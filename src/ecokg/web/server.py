@@ -18,8 +18,12 @@ progress finish (up to 10 s) and ends the workers, their fork servers and query 
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import socket
 import sys
+import threading
+import time
 from typing import Callable
 
 from ecokg import __version__
@@ -28,6 +32,36 @@ from ecokg.settings import Settings
 
 GRACEFUL_SECONDS = 10  # how long answers in progress may take to finish at shutdown
 LISTEN_BACKLOG = 1024
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def hold_stop_signals() -> None:
+    """Call first thing in a worker, in its main thread, before the app's own start-up in the worker.
+
+    granian installs a worker's SIGTERM/SIGINT handlers only after that start-up (the query processes, the
+    reconciliation index: tenths of a second); until then the worker runs the handler it inherited from the main
+    process, which does nothing there.  A stop that came then (a server stopped just after it started) was lost:
+    the worker served on until granian killed it 10 s later.  Such a signal is now held, and given again once
+    granian's handler is in place, every 0.2 s until the worker ends (granian's own handler does not take a
+    signal that comes before it waits for one)."""
+    held: list[int] = []
+
+    def hold(signum, _frame):
+        held.append(signum)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, hold)
+
+    def give_again():
+        while signal.getsignal(signal.SIGTERM) is hold:  # granian's handler is not in place yet
+            time.sleep(0.01)
+        while held:
+            os.kill(os.getpid(), held[0])
+            time.sleep(0.2)
+
+    threading.Thread(target=give_again, name="ecokg-held-stop-signal", daemon=True).start()
 
 
 def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
@@ -51,6 +85,7 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
 
     def in_worker(_target):
         """Runs in each worker process after the fork, before granian starts its threads."""
+        hold_stop_signals()
         flask_app.extensions[EXTENSION].executor.start()
         reconcile.warm(flask_app)  # the reconciliation index, made while the worker already serves
         Watchdog(front, settings.watchdog_seconds).start()
