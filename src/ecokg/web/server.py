@@ -44,8 +44,8 @@ def hold_stop_signals() -> None:
     reconciliation index: tenths of a second); until then the worker runs the handler it inherited from the main
     process, which does nothing there.  A stop that came then (a server stopped just after it started) was lost:
     the worker served on until granian killed it 10 s later.  Such a signal is now held, and given again once
-    granian's handler is in place, every 0.2 s until the worker ends (granian's own handler does not take a
-    signal that comes before it waits for one)."""
+    granian's handler is in place, every 0.2 s until the worker ends (granian's handler may be in place a moment
+    before its server waits for the signal: whether a signal given in that moment counts is granian's detail)."""
     held: list[int] = []
 
     def hold(signum, _frame):
