@@ -40,8 +40,8 @@ def data() -> rdflib.Graph:
 
 
 @pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    return EmbeddedStore.bundled()
+def store(bundled_store) -> EmbeddedStore:
+    return bundled_store  # (conftest: one bundled store per test process)
 
 
 def declared_terms(g: rdflib.Graph) -> set[rdflib.URIRef]:

@@ -108,13 +108,10 @@ def test_home_page(server):
     assert "名称对齐服务" in page_text(get(server.url + "/?lang=zh").text)
 
 
-def test_ontology_page_documents_every_term(server):
+def test_ontology_page_documents_every_term(server, bundled_store):
     r = get(server.url + "/ontology?lang=en")
     assert r.status == 200
-    from ecokg.store.embedded import EmbeddedStore
-
-    store = EmbeddedStore.bundled()
-    terms = {row["t"].value for row in store.query(
+    terms = {row["t"].value for row in bundled_store.query(
         "SELECT DISTINCT ?t WHERE { VALUES ?k { <http://www.w3.org/2002/07/owl#Class> "
         "<http://www.w3.org/2002/07/owl#ObjectProperty> <http://www.w3.org/2002/07/owl#DatatypeProperty> } "
         "?t a ?k . FILTER(STRSTARTS(STR(?t), 'https://w3id.org/ecokg/ontology#')) }")}
