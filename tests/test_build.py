@@ -29,6 +29,7 @@ from rdflib.compare import isomorphic
 
 from ecokg import resources
 from ecokg.bulk import collector_paused
+from ecokg.dataset.shacl.shapes import to_rdflib
 from ecokg.rdf.files import parse_file
 
 pytestmark = pytest.mark.slow  # builds of the whole bundled data (the analysis tables build the core: test_dataset_analysis)
@@ -92,19 +93,6 @@ def triples(built) -> set[ox.Triple]:
             for q in ox.parse(path=str(built / "ecokg.nt"), format=ox.RdfFormat.N_TRIPLES)}
 
 
-def rdflib_term(term):
-    """A pyoxigraph term as the rdflib term for it (the bundled data has no blank nodes: see same_graph)."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == str(rdflib.XSD.string):  # rdflib reads "x" without a datatype
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
 @pytest.fixture(scope="module")
 def reference_graph(built, triples) -> rdflib.Graph:
     """rdflib's reading of the N-Triples dump: the graph the other dumps are compared with, shown here to hold
@@ -112,7 +100,7 @@ def reference_graph(built, triples) -> rdflib.Graph:
     with collector_paused():  # (rdflib's graphs of 126k triples: a third faster, see ecokg.bulk)
         g = rdflib.Graph().parse(built / "ecokg.nt", format="nt")
         assert len(g) == len(triples)
-        assert same_graph(g, {tuple(rdflib_term(x) for x in (t.subject, t.predicate, t.object)) for t in triples})
+        assert same_graph(g, {tuple(to_rdflib(x) for x in (t.subject, t.predicate, t.object)) for t in triples})
     return g
 
 

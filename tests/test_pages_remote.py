@@ -60,8 +60,6 @@ def virtuoso_pages(loaded_virtuoso, start_site, tmp_path_factory):
     """The bundled files plus a graph of long listings, served from Virtuoso (``--store``) and embedded (``--data``).
     Virtuoso holds the long listings in a graph of their own, beside the bundled files (``loaded_virtuoso``): the
     store's URL names both as its default graph (the two share no triple)."""
-    import subprocess
-    import sys
     import urllib.parse
 
     from ecokg import resources
@@ -73,12 +71,9 @@ def virtuoso_pages(loaded_virtuoso, start_site, tmp_path_factory):
         ox.serialize(_graph(), fh, ox.RdfFormat.N_TRIPLES)
     files = [str(p) for p in resources.bundled_files()] + [str(path)]
     graph = "https://w3id.org/ecokg/test-pages"
-    v = loaded_virtuoso
-    done = subprocess.run([sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", v.url,
-                           "--graph", graph, "--user", v.user, "--password", v.password, str(path)],
-                          capture_output=True, text=True, timeout=300)
+    done = loaded_virtuoso.load(graph, path)
     assert done.returncode == 0, done.stderr
-    url = v.sparql_url + "?" + urllib.parse.urlencode([("default-graph-uri", BUNDLED_GRAPH),
+    url = loaded_virtuoso.sparql_url + "?" + urllib.parse.urlencode([("default-graph-uri", BUNDLED_GRAPH),
                                                         ("default-graph-uri", graph)])
     return start_site(data=files), start_site(store=url)
 

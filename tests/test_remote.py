@@ -27,8 +27,6 @@ import collections
 import json
 import re
 import socket
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -187,10 +185,7 @@ def test_the_load_put_every_triple_into_the_graph(loaded_virtuoso, bundled_store
 
 
 def test_loading_twice_does_not_duplicate(loaded_virtuoso, bundled_store):
-    done = subprocess.run(
-        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", loaded_virtuoso.url,
-         "--graph", GRAPH, "--user", "dba", "--password", "dba", *map(str, resources.bundled_files())],
-        capture_output=True, text=True, timeout=300)
+    done = loaded_virtuoso.load(GRAPH, *resources.bundled_files())
     assert done.returncode == 0, done.stderr
     rows = loaded_virtuoso.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
     assert int(rows[0]["n"]["value"]) == len(bundled_store)
@@ -217,10 +212,7 @@ def test_blank_nodes_come_back_as_blank_nodes(loaded_virtuoso, tmp_path, monkeyp
     data = tmp_path / "blank.ttl"
     data.write_text('<urn:ecokg:test:s> <urn:ecokg:test:p> _:a . _:a <urn:ecokg:test:q> "x" . '
                     '_:a <urn:ecokg:test:r> _:b . _:b <urn:ecokg:test:q> "y" .\n', encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", loaded_virtuoso.url,
-         "--graph", graph, "--user", loaded_virtuoso.user, "--password", loaded_virtuoso.password, str(data)],
-        capture_output=True, text=True, timeout=120)
+    done = loaded_virtuoso.load(graph, data)
     assert done.returncode == 0, done.stderr
     url = loaded_virtuoso.sparql_url + "?" + urllib.parse.urlencode({"default-graph-uri": graph})
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
@@ -238,16 +230,14 @@ def test_blank_nodes_come_back_as_blank_nodes(loaded_virtuoso, tmp_path, monkeyp
     assert [s for s, p, o in rows if p.endswith(":r")] == [a]
     triples = list(RemoteStore(url, timeout=30).query("CONSTRUCT WHERE { ?s ?p ?o }"))
     assert len(triples) == 4 and sum(isinstance(t.object, ox.BlankNode) for t in triples) == 2
-    for ask, expected in (("ASK { ?s <urn:ecokg:test:r> ?o }", True), ("ASK { ?s <urn:ecokg:test:none> ?o }", False)):
+    for ask, expected in (("ASK { ?s <urn:ecokg:test:r> ?o }", True),
+                          ("ASK { ?s <urn:ecokg:test:none> ?o }", False)):
         answer = RemoteStore(url, timeout=30).query(ask)
         assert isinstance(answer, ox.QueryBoolean) and bool(answer) is expected
 
 
 def test_wrong_password_is_a_clear_error(loaded_virtuoso):
-    done = subprocess.run(
-        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", loaded_virtuoso.url,
-         "--graph", "urn:ecokg:test:refused", "--user", "dba", "--password", "not-the-password",
-         str(resources.ontology_files()[0])], capture_output=True, text=True, timeout=120)
+    done = loaded_virtuoso.load("urn:ecokg:test:refused", resources.ontology_files()[0], password="not-the-password")
     assert done.returncode == 1
     assert "HTTP 401" in done.stderr and "--user/--password" in done.stderr and "Traceback" not in done.stderr
 

@@ -117,6 +117,14 @@ class Virtuoso:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.load(r)["results"]["bindings"]
 
+    def load(self, graph: str, *files, password: str | None = None) -> subprocess.CompletedProcess:
+        """The real ``ecokg load --kind virtuoso`` of ``files`` into ``graph`` (as the administrator, or with
+        another ``password``), as a process."""
+        return subprocess.run(
+            [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", self.url, "--graph", graph,
+             "--user", self.user, "--password", self.password if password is None else password,
+             *map(str, files)], capture_output=True, text=True, timeout=300)
+
     def stop(self) -> None:
         stop_process(self.proc, grace=30)  # virtuoso-t checkpoints and exits on SIGTERM
         self._log.close()
@@ -141,12 +149,8 @@ def loaded_virtuoso(virtuoso) -> Virtuoso:
     ``ecokg load`` (the remote-store tests and the example queries' parity tests read it)."""
     from ecokg import resources
 
-    files = [str(p) for p in resources.bundled_files()]
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "ecokg", "load", "--kind", "virtuoso", "--into", virtuoso.url, "--graph",
-         BUNDLED_GRAPH, "--user", virtuoso.user, "--password", virtuoso.password, *files],
-        capture_output=True, text=True, timeout=300)
+    done = virtuoso.load(BUNDLED_GRAPH, *resources.bundled_files())
     assert done.returncode == 0, done.stderr
     virtuoso.load_seconds = time.monotonic() - started
     print(f"\nvirtuoso: started in {virtuoso.start_seconds:.2f} s; ecokg load took {virtuoso.load_seconds:.2f} s: "

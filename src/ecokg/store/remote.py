@@ -3,12 +3,12 @@
 Queries go out with the SPARQL 1.1 Protocol (POST, form-encoded); answers come
 back as pyoxigraph objects, exactly like the embedded store's:
 
-* SELECT/ASK are requested as SPARQL JSON results and parsed with
+* SELECT/ASK are requested as SPARQL XML results (JSON accepted after it) and parsed with
   ``pyoxigraph.parse_query_results`` (``QuerySolutions``/``QueryBoolean``), read
   through once before they are handed out, so that an answer that cannot be read is
   the engine's failure (``BackendUnavailable``), never a syntax error of the query in
-  the middle of a stream; an XML answer (accepted after JSON) must end with its
-  closing tag (pyoxigraph 0.5.13 reads the rows of one cut short and says nothing);
+  the middle of a stream; an XML answer must end with its closing tag (pyoxigraph
+  0.5.13 reads the rows of one cut short and says nothing);
 * CONSTRUCT/DESCRIBE are requested as N-Triples, parsed with
   ``pyoxigraph.parse`` and handed out as a real ``QueryTriples`` (pyoxigraph has
   no public constructor for it, so the triples pass through a throw-away
@@ -111,7 +111,8 @@ def _relabel_xml(body: bytes) -> bytes:
 
 
 def _ask_table(result) -> ox.QueryBoolean:
-    """Virtuoso answers ASK as a table with one column __ASK_RETVAL (a row "1", or no row): the boolean."""
+    """Virtuoso answers ASK as a table with one column __ASK_RETVAL (a row "1", or no row): the boolean (made by
+    parsing a boolean answer: pyoxigraph has no constructor for ``QueryBoolean``)."""
     value = any(term is not None and term.value not in ("0", "false") for row in result for term in row)
     return ox.parse_query_results(json.dumps({"head": {}, "boolean": value}).encode(), ox.QueryResultsFormat.JSON)
 
