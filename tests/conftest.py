@@ -223,11 +223,26 @@ def shared_dir() -> Path | None:
 PROCESS_FIXTURES = {"start_server", "real_server", "virtuoso", "oxigraph_server", "driver"}
 
 
+# Which worker runs what (``--dist loadgroup`` in pyproject.toml): a test file is one unit, so its module
+# fixtures start once; the files that use the test Virtuoso are one unit together, so that one Virtuoso is
+# started and loaded per run instead of one per worker.
+SHARED_PROCESS_GROUPS = {"virtuoso": {"virtuoso", "loaded_virtuoso"}}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     slow = pytest.mark.slow
+    group_of_module: dict[str, str] = {}
     for item in items:
-        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        used = set(getattr(item, "fixturenames", ()))
+        if PROCESS_FIXTURES & used:
             item.add_marker(slow)
+        for group, fixtures in SHARED_PROCESS_GROUPS.items():
+            if fixtures & used:
+                group_of_module[item.nodeid.split("::")[0]] = group
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group_of_module.get(path, path)))
 
 
 def pytest_report_header(config):

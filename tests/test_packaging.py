@@ -83,12 +83,17 @@ def test_the_wheel_carries_its_tables_converted_and_reads_them_without_convertin
     assert not (tmp_path / "c").exists()  # nothing converted, nothing cached
 
 
-def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_path):
+def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_path, bundled_build):
+    """The installed package validates and builds its own data: the same files, byte for byte, as the build
+    from the checkout (``bundled_build``)."""
     assert _run(["validate"], wheel_install, tmp_path).returncode == 0
     built = _run(["build", "--out", str(tmp_path / "out")], wheel_install, tmp_path)
     assert built.returncode == 0, built.stderr
-    assert (tmp_path / "out" / "ecokg.ttl").stat().st_size > 0
-    assert (tmp_path / "out" / "void.ttl").is_file()
+    files = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file())
+    assert "ecokg.ttl" in files and "void.ttl" in files
+    assert files == sorted(p.name for p in bundled_build.out.iterdir() if p.is_file())
+    for name in files:
+        assert (tmp_path / "out" / name).read_bytes() == (bundled_build.out / name).read_bytes(), name
 
 
 def test_serve_from_the_wheel(wheel_install, tmp_path):
