@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -52,33 +51,6 @@ def selenium_driver(*extra_flags: str):
             yield drv
         finally:
             drv.quit()
-
-
-def _run(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess:
-    binary = chromium()
-    if binary is None:
-        raise RuntimeError("chromium is not installed")
-    with tempfile.TemporaryDirectory(prefix="ecokg-chromium-") as profile:
-        cmd = [binary, *FLAGS, f"--user-data-dir={profile}", *args]
-        return subprocess.run(cmd, capture_output=True, timeout=timeout)
-
-
-def screenshot(url: str, out: Path, width: int = 1280, height: int = 1600) -> Path:
-    """Render ``url`` and write a PNG of the window to ``out``."""
-    out = Path(out)
-    out.unlink(missing_ok=True)  # never mistake an old picture for this one
-    proc = _run([f"--screenshot={out}", f"--window-size={width},{height}", url])
-    if not out.is_file():
-        raise RuntimeError(f"no screenshot from chromium (exit {proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
-    return out
-
-
-def dump_dom(url: str, width: int = 1280, height: int = 1600) -> str:
-    """The DOM after Chromium has loaded and rendered the page, serialised as HTML."""
-    proc = _run(["--dump-dom", f"--window-size={width},{height}", url])
-    if proc.returncode != 0:
-        raise RuntimeError(f"chromium --dump-dom failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
-    return proc.stdout.decode("utf-8", errors="replace")
 
 
 def is_png(path: Path) -> bool:
