@@ -211,14 +211,17 @@ def test_each_unsupported_term_is_refused_by_name(tmp_path, shape, named):
 
 
 @pytest.mark.slow
-def test_cli_engines_print_the_same_report(core_files):
+def test_cli_engines_print_the_same_report():
+    """The file on its own (the core data with every broken file goes through both engines above): its
+    duplicate designation, and the references it makes to nodes it does not describe."""
     broken = str(HERE / "broken" / "duplicate-designation.ttl")
     runs = {}
     for engine in ("native", "pyshacl"):
-        r = run_ecokg("validate", *map(str, core_files), broken, "--shacl-engine", engine)
+        r = run_ecokg("validate", broken, "--shacl-engine", engine)
         assert r.returncode == 1, r.stderr
         runs[engine] = r.stdout
-    assert runs["native"] == runs["pyshacl"] and "ecosh:OneDesignationPerHolderPerBatch" in runs["native"]
+    assert runs["native"] == runs["pyshacl"]
+    assert "ecosh:OneDesignationPerHolderPerBatch" in runs["native"] and "ecosh:NoDanglingReference" in runs["native"]
     r = run_ecokg("validate", env={"ECOKG_SHACL_ENGINE": "fastest"})
     assert r.returncode == 2 and "fastest" in r.stderr
 
