@@ -469,12 +469,56 @@ def test_hanging_backend_raises_timeout(hanging_backend):
 
 def test_partial_anytime_answer_is_a_timeout_not_a_result(remote_url):
     """Virtuoso's own time limit (``timeout`` in ms, sent via the store URL) answers 200 with part of the
-    result and ``X-SQL-State: S1TAT``: that must never pass for the answer."""
+    result and ``X-SQL-State: S1TAT``, or cancels it (HY008): that must never pass for the answer."""
     # 2 s: the cross product needs far longer, and the quick ASK below stays well inside it on a busy machine
     store = RemoteStore(remote_url + "&timeout=2000", timeout=60)
     with pytest.raises(BackendTimeout):
         store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
     assert store.query("ASK { ?s ?p ?o }")  # a quick query under the same limit is answered
+
+
+# Two answers of the real Virtuoso (``timeout`` 2000 ms, the cross product of the bundled graph), as it sent them
+# in some runs: rows streamed, then its error after them, with HTTP 500; and the statement cancelled.
+_ROWS = ('<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="a"/></head><results>'
+         + '<result><binding name="a"><uri>https://w3id.org/ecokg/id/division/500154</uri></binding></result>' * 500)
+VIRTUOSO_STOPPED = {
+    "rows, then S1TAT": _ROWS + "Virtuoso S1TAT Error RC...: Returning incomplete results, query interrupted by "
+                                "result timeout.  Activity:   1.92M rnd   1.07M seq\n\nSPARQL query:\nSELECT ...",
+    "HY008": "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel.\n\nSPARQL query:\n"
+             "define input:default-graph-uri <https://w3id.org/ecokg/> SELECT (COUNT(*) AS ?n) WHERE { ... }",
+}
+
+
+@pytest.mark.parametrize("answer", list(VIRTUOSO_STOPPED))
+def test_a_query_virtuoso_stopped_is_a_timeout(answer):
+    """Both are Virtuoso stopping the query at its time limit: a timeout (HTTP 504 from ecokg), not an engine
+    that is unavailable, whichever way it says so (the error after 50 kB of rows included)."""
+    import http.server
+
+    body = VIRTUOSO_STOPPED[answer].encode()
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(500)
+            self.send_header("Content-Type", "application/sparql-results+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = RemoteStore(f"http://127.0.0.1:{srv.server_address[1]}/sparql", timeout=10)
+        with pytest.raises(BackendTimeout, match="Virtuoso (S1TAT|HY008) Error"):
+            store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 def test_oversized_answer_is_refused_not_read_whole(remote_url, bundled_store):

@@ -27,8 +27,9 @@ Engine quirks handled here (and only these; see ``_relabel_xml``, ``_relabel_jso
 Virtuoso names blank nodes ``nodeID://b10001`` in its results, which is not a
 valid blank-node label (relabelled consistently within one answer, in XML and JSON alike), and answers
 ASK as a one-column table ``__ASK_RETVAL`` (turned into the boolean), and marks
-a partial answer to a query that ran out of time with ``X-SQL-State: S1TAT``
-(turned into ``BackendTimeout``, never served as if complete).
+a partial answer to a query that ran out of time with ``X-SQL-State: S1TAT``, or
+with HTTP 500 and the error after the rows it had streamed, or cancels such a query
+(HY008) (each turned into ``BackendTimeout``, never served as if complete).
 
 The URL may carry protocol parameters that apply to every query, e.g.
 ``http://host:8890/sparql?default-graph-uri=https://w3id.org/ecokg/`` to query
@@ -225,10 +226,11 @@ class RemoteStore(Store):
                 body = _read_until(resp, deadline, self.timeout, self.max_answer_bytes)
                 return body, resp.headers.get("Content-Type", ""), resp.headers
         except urllib.error.HTTPError as e:
-            message = _error_text(e)
+            message = _error_text(e, deadline, self.max_answer_bytes)
             if e.code == 400:
                 raise SyntaxError(f"the remote engine rejected the query: {message}") from None
-            if e.code == 504 or "S1T00" in message or e.headers.get("X-SQL-State", "") in ("S1T00", "S1TAT"):
+            if e.code == 504 or _VIRTUOSO_STOPPED.search(message) \
+                    or e.headers.get("X-SQL-State", "") in ("S1T00", "S1TAT"):
                 raise BackendTimeout(f"the remote engine timed out (HTTP {e.code}): {message}") from None
             raise BackendUnavailable(f"the remote engine answered HTTP {e.code}: {message}") from None
         except (TimeoutError, socket.timeout) as e:
@@ -259,9 +261,27 @@ def _read_until(resp, deadline: float, timeout: float, limit: int) -> bytes:
         chunks.append(chunk)
 
 
-def _error_text(e: urllib.error.HTTPError, limit: int = 2000) -> str:
+# Virtuoso's errors for a query its own time limit stopped: S1T00 (timed out), S1TAT (an answer cut short:
+# streamed rows, then the error after them, with HTTP 500) and HY008 (the statement cancelled, "SR203: Async
+# statement killed by SQLCancel", which the time limit also causes)
+_VIRTUOSO_STOPPED = re.compile(r"\bVirtuoso (?:S1T00|S1TAT|HY008) Error\b")
+
+
+def _error_text(e: urllib.error.HTTPError, deadline: float, max_bytes: int, limit: int = 2000) -> str:
+    """The start of an error answer, and its end where it is longer (Virtuoso writes the error after the rows
+    it had streamed), read no further than ``max_bytes`` nor past the deadline."""
     try:
-        text = e.read(limit).decode("utf-8", "replace")
+        head = e.read(limit)
+        tail, size = b"", len(head)
+        while size < max_bytes and time.monotonic() < deadline:
+            chunk = e.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            tail = (tail + chunk)[-limit:]
+        text = head.decode("utf-8", "replace")
+        if tail:
+            text += " ... " + tail.decode("utf-8", "replace")
     except Exception:
         text = ""
     return " ".join(text.split()) or e.reason or ""
