@@ -394,17 +394,17 @@ def hanging_backend():
 
 @pytest.fixture(scope="session")
 def answering_backend():
-    """Factory: ``answering_backend(content_type, body)`` is the URL of an HTTP server on loopback that gives
-    that answer (status 200, with its Content-Length) to every POST."""
+    """Factory: ``answering_backend(content_type, body, status=200)`` is the URL of an HTTP server on loopback
+    that gives that answer (with its Content-Length) to every POST."""
     import http.server
 
     servers = []
 
-    def start(content_type: str, body: bytes) -> str:
+    def start(content_type: str, body: bytes, status: int = 200) -> str:
         class Answer(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -490,35 +490,12 @@ VIRTUOSO_STOPPED = {
 
 
 @pytest.mark.parametrize("answer", list(VIRTUOSO_STOPPED))
-def test_a_query_virtuoso_stopped_is_a_timeout(answer):
+def test_a_query_virtuoso_stopped_is_a_timeout(answer, answering_backend):
     """Both are Virtuoso stopping the query at its time limit: a timeout (HTTP 504 from ecokg), not an engine
     that is unavailable, whichever way it says so (the error after 50 kB of rows included)."""
-    import http.server
-
-    body = VIRTUOSO_STOPPED[answer].encode()
-
-    class Answer(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(500)
-            self.send_header("Content-Type", "application/sparql-results+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        store = RemoteStore(f"http://127.0.0.1:{srv.server_address[1]}/sparql", timeout=10)
-        with pytest.raises(BackendTimeout, match="Virtuoso (S1TAT|HY008) Error"):
-            store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    url = answering_backend("application/sparql-results+xml", VIRTUOSO_STOPPED[answer].encode(), status=500)
+    with pytest.raises(BackendTimeout, match="Virtuoso (S1TAT|HY008) Error"):
+        RemoteStore(url, timeout=10).query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
 
 
 def test_oversized_answer_is_refused_not_read_whole(remote_url, bundled_store):
