@@ -24,6 +24,7 @@ compared exactly.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import re
 import socket
@@ -103,6 +104,7 @@ def _term(t) -> str:
     return str(t)
 
 
+@functools.lru_cache(maxsize=None)  # (rdflib's parser: 30 ms a query, asked for each side of every comparison)
 def group_concat_columns(query: str) -> dict[str, str]:
     """``{column: separator}`` for every ``(GROUP_CONCAT(...) AS ?column)`` of a query, sub-queries included
     (found with rdflib's parser, off this thread's stack: see ``ecokg.rdf.sparql_text._off_stack``)."""
