@@ -405,21 +405,26 @@ def hanging_backend():
 
 @pytest.fixture(scope="session")
 def answering_backend():
-    """Factory: ``answering_backend(content_type, body, status=200)`` is the URL of an HTTP server on loopback
-    that gives that answer (with its Content-Length) to every POST."""
+    """Factory: ``answering_backend(content_type, body, status=200, headers={})`` is the URL of an HTTP server on
+    loopback that gives that answer (with its Content-Length) to every POST."""
     import http.server
 
     servers = []
 
-    def start(content_type: str, body: bytes, status: int = 200) -> str:
+    def start(content_type: str, body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> str:
         class Answer(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client stopped reading: its choice
+                    pass
 
             def log_message(self, *args):
                 pass
@@ -507,6 +512,16 @@ def test_a_query_virtuoso_stopped_is_a_timeout(answer, answering_backend):
     url = answering_backend("application/sparql-results+xml", VIRTUOSO_STOPPED[answer].encode(), status=500)
     with pytest.raises(BackendTimeout, match="Virtuoso (S1TAT|HY008) Error"):
         RemoteStore(url, timeout=10).query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+
+
+def test_a_partial_answer_is_a_timeout_before_its_body_is_read(answering_backend):
+    """Virtuoso marks a partial answer in its headers (``X-SQL-State: S1TAT``, status 200), before the rows: a
+    timeout at once, however long the rows that follow (here: more than the store would read, which it once
+    reported as an answer too large)."""
+    rows = VIRTUOSO_STOPPED["rows, then S1TAT"].split("Virtuoso S1TAT")[0].encode()
+    url = answering_backend("application/sparql-results+xml", rows * 3, headers={"X-SQL-State": "S1TAT"})
+    with pytest.raises(BackendTimeout, match="partial answer"):
+        RemoteStore(url, timeout=10, max_answer_bytes=len(rows)).query("SELECT * WHERE { ?s ?p ?o }")
 
 
 def test_oversized_answer_is_refused_not_read_whole(remote_url, bundled_store):

@@ -184,9 +184,7 @@ class RemoteStore(Store):
             params += [("default-graph-uri", g.value) for g in default_graph or ()]
             params += [("named-graph-uri", g.value) for g in named_graphs or ()]
         graph = form in ("CONSTRUCT", "DESCRIBE")
-        body, content_type, headers = self._post(params, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT)
-        if headers.get("X-SQL-State", "").strip() == "S1TAT":
-            raise BackendTimeout("the remote engine ran out of time and returned a partial answer")
+        body, content_type = self._post(params, GRAPH_ACCEPT if graph else SOLUTIONS_ACCEPT)
         media = _media_type(content_type)
         try:
             if graph:
@@ -213,7 +211,7 @@ class RemoteStore(Store):
         except (SyntaxError, ValueError) as e:
             raise BackendUnavailable(f"the remote engine sent an answer that cannot be read ({media}): {e}") from None
 
-    def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str, http.client.HTTPMessage]:
+    def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str]:
         data = urllib.parse.urlencode(params).encode()
         req = urllib.request.Request(self.url, data=data, method="POST", headers={
             "Accept": accept,
@@ -223,8 +221,10 @@ class RemoteStore(Store):
         deadline = time.monotonic() + self.timeout
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                if resp.headers.get("X-SQL-State", "").strip() == "S1TAT":  # known before the body: not read
+                    raise BackendTimeout("the remote engine ran out of time and returned a partial answer")
                 body = _read_until(resp, deadline, self.timeout, self.max_answer_bytes)
-                return body, resp.headers.get("Content-Type", ""), resp.headers
+                return body, resp.headers.get("Content-Type", "")
         except urllib.error.HTTPError as e:
             message = _error_text(e, deadline, self.max_answer_bytes)
             if e.code == 400:
