@@ -68,24 +68,25 @@ class OxigraphServer:
         self._log.close()
 
 
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory):
+def serving_oxigraph(folder: Path):
+    """An Oxigraph server in ``folder`` for the time of a fixture (skips where it is not installed)."""
     if shutil.which("oxigraph") is None:
         pytest.skip("the Oxigraph server is not installed (pip install oxigraph; in the test extra)")
-    srv = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    srv = OxigraphServer(folder)
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    yield from serving_oxigraph(tmp_path_factory.mktemp("oxigraph"))
 
 
 @pytest.fixture()
 def empty_oxigraph(tmp_path):
     """An Oxigraph server of its own, empty, for a test that loads the whole data: Oxigraph takes two to three
     times as long to load where it has deleted as much before (a graph replaced)."""
-    if shutil.which("oxigraph") is None:
-        pytest.skip("the Oxigraph server is not installed (pip install oxigraph; in the test extra)")
-    srv = OxigraphServer(tmp_path)
-    yield srv
-    srv.stop()
+    yield from serving_oxigraph(tmp_path)
 
 
 def ecokg_load(*args: str):
@@ -145,26 +146,25 @@ def test_chunked_upload_keeps_blank_nodes_whole(oxigraph_server, tmp_path):
 
 
 def test_built_dump_loads_unchanged(empty_oxigraph, bundled_build, tmp_path):
-    oxigraph_server = empty_oxigraph
     assert bundled_build.returncode == 0, bundled_build.stderr[-3000:]
     out = bundled_build.out
     dump = out / "ecokg.nt"
     n = sum(1 for line in dump.read_text(encoding="utf-8").splitlines() if line.strip())
     graph = "urn:ecokg:test:dist"
-    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", graph, str(out))
+    done = ecokg_load("--kind", "oxigraph", "--into", empty_oxigraph.url, "--graph", graph, str(out))
     assert done.returncode == 0, done.stderr
-    assert oxigraph_server.count(graph) == n
+    assert empty_oxigraph.count(graph) == n
     # the default files are the dump of --dist (a folder of its own holding the dump's first lines: which file
     # is read does not depend on its length)
     small = tmp_path / "dist"
     small.mkdir()
     (small / "ecokg.nt").write_text("".join(dump.read_text(encoding="utf-8").splitlines(keepends=True)[:100]),
                                     encoding="utf-8")
-    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", graph + "-small",
+    done = ecokg_load("--kind", "oxigraph", "--into", empty_oxigraph.url, "--graph", graph + "-small",
                       "--dist", str(small))
     assert done.returncode == 0, done.stderr
     assert "checking 1 file(s)" in done.stderr
-    assert oxigraph_server.count(graph + "-small") == 100
+    assert empty_oxigraph.count(graph + "-small") == 100
 
 
 def test_dead_engine_is_a_clear_error():
@@ -258,16 +258,15 @@ def test_load_into_the_default_graph(oxigraph_server):
 
 def test_serve_from_an_oxigraph_server(empty_oxigraph, bundled_store, start_server):
     """The README's Oxigraph recipe: load into the default graph, then answer like the embedded engine."""
-    oxigraph_server = empty_oxigraph
     from test_remote import canonical, example_queries
 
     from ecokg.store.remote import RemoteStore
 
-    done = ecokg_load("--kind", "oxigraph", "--into", oxigraph_server.url, "--graph", "default", *bundled())
+    done = ecokg_load("--kind", "oxigraph", "--into", empty_oxigraph.url, "--graph", "default", *bundled())
     assert done.returncode == 0, done.stderr
-    remote = RemoteStore(oxigraph_server.url + "/query", timeout=30)
+    remote = RemoteStore(empty_oxigraph.url + "/query", timeout=30)
     for name, query in example_queries().items():
         assert canonical(remote.query(query), query) == canonical(bundled_store.query(query), query), name
-    srv = start_server("--store", oxigraph_server.url + "/query", "--workers", "1")
+    srv = start_server("--store", empty_oxigraph.url + "/query", "--workers", "1")
     with urllib.request.urlopen(srv.url + "/id/division/500000", timeout=60) as r:
         assert r.status == 200 and "重庆".encode() in r.read()

@@ -221,7 +221,7 @@ class RemoteStore(Store):
         deadline = time.monotonic() + self.timeout
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                if resp.headers.get("X-SQL-State", "").strip() == "S1TAT":  # known before the body: not read
+                if _stopped_state(resp.headers):  # a partial answer, known before its body: not read
                     raise BackendTimeout("the remote engine ran out of time and returned a partial answer")
                 body = _read_until(resp, deadline, self.timeout, self.max_answer_bytes)
                 return body, resp.headers.get("Content-Type", "")
@@ -229,8 +229,7 @@ class RemoteStore(Store):
             message = _error_text(e, deadline, self.max_answer_bytes)
             if e.code == 400:
                 raise SyntaxError(f"the remote engine rejected the query: {message}") from None
-            if e.code == 504 or _VIRTUOSO_STOPPED.search(message) \
-                    or e.headers.get("X-SQL-State", "") in ("S1T00", "S1TAT"):
+            if e.code == 504 or _stopped_state(e.headers) or _VIRTUOSO_STOPPED.search(message):
                 raise BackendTimeout(f"the remote engine timed out (HTTP {e.code}): {message}") from None
             raise BackendUnavailable(f"the remote engine answered HTTP {e.code}: {message}") from None
         except (TimeoutError, socket.timeout) as e:
@@ -261,10 +260,15 @@ def _read_until(resp, deadline: float, timeout: float, limit: int) -> bytes:
         chunks.append(chunk)
 
 
-# Virtuoso's errors for a query its own time limit stopped: S1T00 (timed out), S1TAT (an answer cut short:
-# streamed rows, then the error after them, with HTTP 500) and HY008 (the statement cancelled, "SR203: Async
-# statement killed by SQLCancel", which the time limit also causes)
-_VIRTUOSO_STOPPED = re.compile(r"\bVirtuoso (?:S1T00|S1TAT|HY008) Error\b")
+# Virtuoso's SQL states for a query its own time limit stopped: S1T00 (timed out), S1TAT (an answer cut short:
+# in the X-SQL-State header before the rows, or in the error after the rows it had streamed, with HTTP 500) and
+# HY008 (the statement cancelled, "SR203: Async statement killed by SQLCancel", which the time limit also causes)
+_STOPPED_STATES = ("S1T00", "S1TAT", "HY008")
+_VIRTUOSO_STOPPED = re.compile(r"\b(?:%s)\b" % "|".join(_STOPPED_STATES))
+
+
+def _stopped_state(headers) -> bool:
+    return headers.get("X-SQL-State", "").strip() in _STOPPED_STATES
 
 
 def _error_text(e: urllib.error.HTTPError, deadline: float, max_bytes: int, limit: int = 2000) -> str:
