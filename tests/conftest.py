@@ -228,6 +228,18 @@ PROCESS_FIXTURES = {"start_server", "real_server", "virtuoso", "oxigraph_server"
 # started and loaded per run instead of one per worker.
 SHARED_PROCESS_GROUPS = {"virtuoso": {"virtuoso", "loaded_virtuoso"}}
 
+# The longest files, longest first (measured: a full run's junit times).  The workers take the groups in this
+# order and then the rest, so that the run does not end with one worker on a long file while the other has
+# finished (``--no-loadscope-reorder``: pytest-xdist would otherwise put the files with the most tests first,
+# which are quick ones).  Only the order depends on this list.
+LONGEST_FIRST = [
+    "tests/test_remote.py", "tests/test_pages_remote.py", "tests/test_queries_answers.py",  # the Virtuoso group
+    "tests/test_build.py", "tests/test_bench_smoke.py", "tests/test_shacl.py", "tests/test_hardening_attacks.py",
+    "tests/test_packaging.py", "tests/test_load.py", "tests/test_hardening_data.py", "tests/test_server_front.py",
+    "tests/test_validate.py", "tests/test_divisions.py", "tests/test_pages.py", "tests/test_fuzz_http.py",
+    "tests/test_hardening_injection.py", "tests/test_hardening_load.py", "tests/test_sparql_limits.py",
+]
+
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
@@ -240,9 +252,19 @@ def pytest_collection_modifyitems(config, items):
         for group, fixtures in SHARED_PROCESS_GROUPS.items():
             if fixtures & used:
                 group_of_module[item.nodeid.split("::")[0]] = group
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    group_rank: dict[str, int] = {}
     for item in items:
         path = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group_of_module.get(path, path)))
+        group = group_of_module.get(path, path)
+        item.add_marker(pytest.mark.xdist_group(group))
+        group_rank[group] = min(group_rank.get(group, len(rank)), rank.get(path, len(rank)))
+    order = {id(item): i for i, item in enumerate(items)}
+
+    def key(item):
+        path = item.nodeid.split("::")[0]
+        return group_rank[group_of_module.get(path, path)], rank.get(path, len(rank)), order[id(item)]
+    items.sort(key=key)
 
 
 def pytest_report_header(config):
