@@ -1,7 +1,8 @@
 """The native SHACL engine (``ecokg.dataset.shacl``) gives the report pyshacl, the reference engine, gives.
 
-Compared on every broken file, the core of the bundled data (``tests/core_data.py``), generated data, a fixture that exercises every component the
-native engine supports (``tests/shacl/``), and random mutations of the bundled data (hypothesis).
+Compared on every broken file, the core of the bundled data (``tests/core_data.py``), generated data (in
+test_bench_smoke.py), a fixture that exercises every component the native engine supports (``tests/shacl/``),
+and random mutations of the bundled data (hypothesis).
 """
 
 from __future__ import annotations
@@ -107,14 +108,8 @@ def test_bundled_data_gives_the_reference_report(core_files):
     assert_same(native, reference)
 
 
-@pytest.mark.slow
-def test_generated_data_gives_the_reference_report(tmp_path):
-    from bench.generate import generate
-
-    path, manifest = generate("10k", tmp_path, show_progress=False)
-    native, reference = both([path])
-    assert native.conforms and native.triples == manifest.triples
-    assert_same(native, reference)
+# On generated data (the benchmark's, 10k triples) the two engines are compared by the benchmark's smoke test
+# (test_bench_smoke.test_validation_peers_judge_alike), which runs both on it anyway.
 
 
 # ------------------------------------------------------------------------------ every supported component
