@@ -393,8 +393,9 @@ def _from_files(key: str, path: Path, directory: Path | None) -> TableRead | Non
     try:
         quads = tuple(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))
         raw = json.loads(rows_file.read_text(encoding="utf-8"))
-        base = path.parent
-        rows = {s: tuple((base / f, line) for f, line in where) for s, where in raw["rows"].items()}
+        base, files = path.parent, {}  # (a handful of CSV files named in some 100,000 rows: one Path each)
+        rows = {s: tuple((files.get(f) or files.setdefault(f, base / f), line) for f, line in where)
+                for s, where in raw["rows"].items()}
         if raw.get("triples") != len(quads):
             return None
     except (OSError, SyntaxError, ValueError, KeyError, TypeError):
