@@ -136,15 +136,19 @@ def test_slow_clients_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_bundled_run(tmp_path):
-    """``python -m bench bundled`` at its smallest: every figure measured, the table printed with its peer."""
+def test_bundled_run(tmp_path, core_files):
+    """``python -m bench bundled`` at its smallest: every figure measured, the table printed with its peer --
+    two rounds, on the core of the bundled data (tests/core_data.py: its pages, the same commands; the
+    figures of the whole data are bench/README.md's, and the tests of the commands use the whole data)."""
     import subprocess
     import sys
 
     from conftest import REPO
+    from ecokg import resources
 
-    out = subprocess.run([sys.executable, "-m", "bench", "bundled", "--rounds", "2", "--out", str(tmp_path)],
-                         capture_output=True, text=True, timeout=600, cwd=REPO)
+    data = [str(p) for p in [*resources.ontology_files(), *core_files]]
+    out = subprocess.run([sys.executable, "-m", "bench", "bundled", "--rounds", "2", "--out", str(tmp_path),
+                          "--data", *data], capture_output=True, text=True, timeout=600, cwd=REPO)
     assert out.returncode == 0, out.stderr[-2000:]
     r = json.loads((tmp_path / "bundled.json").read_text())
     assert r["build"]["exit"] == 0 and r["validate, warm cache"]["exit"] == 0
