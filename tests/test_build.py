@@ -165,11 +165,11 @@ def test_rapper_agrees(built, triples, trig_quads, name):
     if rapper is None:  # pragma: no cover - .ci/run installs raptor2-utils
         pytest.skip("rapper (raptor2-utils) is not installed")
     fmt = RAPPER_FORMAT[ext(name)]
-    quads = fmt == "trig"  # rapper writes what it read as N-Quads (the named graphs) or N-Triples
-    out = subprocess.run([rapper, "-i", fmt, "-o", "nquads" if quads else "ntriples", str(built / name)],
+    graphs = fmt == "trig"  # rapper writes what it read as N-Quads (the named graphs) or N-Triples
+    out = subprocess.run([rapper, "-i", fmt, "-o", "nquads" if graphs else "ntriples", str(built / name)],
                          capture_output=True)
     assert out.returncode == 0, out.stderr
-    expected = set(trig_quads) if quads else {ox.Quad(t.subject, t.predicate, t.object) for t in triples}
+    expected = set(trig_quads) if graphs else {ox.Quad(t.subject, t.predicate, t.object) for t in triples}
     assert f"returned {len(expected)} triples".encode() in out.stderr  # (the dumps hold each triple once)
     # what rapper read, as the N-Quads or N-Triples it writes (any parser of those will do to compare them)
     read = set(ox.parse(out.stdout, ox.RdfFormat.N_QUADS))
