@@ -257,17 +257,15 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names files that do not exist: {missing}")
     rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
     group_rank: dict[str, int] = {}
+    where: dict[int, tuple[str, int]] = {}  # id(item) -> (its group, its file's rank)
     for item in items:
         path = item.nodeid.split("::")[0]
         group = group_of_module.get(path, path)
         item.add_marker(pytest.mark.xdist_group(group))
-        group_rank[group] = min(group_rank.get(group, len(rank)), rank.get(path, len(rank)))
-    order = {id(item): i for i, item in enumerate(items)}
-
-    def key(item):
-        path = item.nodeid.split("::")[0]
-        return group_rank[group_of_module.get(path, path)], rank.get(path, len(rank)), order[id(item)]
-    items.sort(key=key)
+        where[id(item)] = group, rank.get(path, len(rank))
+        group_rank[group] = min(group_rank.get(group, len(rank)), where[id(item)][1])
+    # (a stable sort: within a file, the tests keep their order)
+    items.sort(key=lambda item: (group_rank[where[id(item)][0]], where[id(item)][1]))
 
 
 def pytest_report_header(config):
