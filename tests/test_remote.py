@@ -518,7 +518,7 @@ def test_a_partial_answer_is_a_timeout_before_its_body_is_read(answering_backend
     """Virtuoso marks a partial answer in its headers (``X-SQL-State: S1TAT``, status 200), before the rows: a
     timeout at once, however long the rows that follow (here: more than the store would read, which it once
     reported as an answer too large)."""
-    rows = VIRTUOSO_STOPPED["rows, then S1TAT"].split("Virtuoso S1TAT")[0].encode()
+    rows = _ROWS.encode()
     url = answering_backend("application/sparql-results+xml", rows * 3, headers={"X-SQL-State": "S1TAT"})
     with pytest.raises(BackendTimeout, match="partial answer"):
         RemoteStore(url, timeout=10, max_answer_bytes=len(rows)).query("SELECT * WHERE { ?s ?p ?o }")
