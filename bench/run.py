@@ -289,6 +289,7 @@ def measure_validators(data: Path, out: Path, scale: str, args) -> dict:
             if rc == -9 else f"exit {rc}"
         size[key + "_peak_mb"] = rss
         size[key + "_exit"] = rc
+        size[key + "_log"] = str(log_path)  # what it printed
         log(f"  {name}: {size[key + '_s']} (exit {rc}, {rss:.0f} MiB)")
     return size
 
