@@ -273,14 +273,15 @@ _mutation = st.tuples(st.sampled_from(["drop", "object", "copy"]), st.integers(0
                       st.integers(0, len(_POOL) - 1))
 
 
-# pyshacl takes 3-6 s a run on the core, whatever the number of mutations: a few mutants carrying several
-# mutations each (4 x 4-16, about 40 mutations in all) cost a quarter of many mutants carrying few each (15 x 1-4,
-# about as many mutations).  Random mutations among ~7,700 triples rarely touch the same node, and where they do
+# pyshacl takes 3-6 s a run on the core, whatever the number of mutations: two mutants carrying many mutations
+# each cost half of four carrying few, and find more.  As hypothesis draws them (derandomize), the two carry 18 and
+# 35 mutations, which give 29 violations of 7 kinds of constraint; four mutants of 4-16 carried 4-5 each and gave
+# 10 violations of 5 kinds.  Random mutations among ~7,700 triples rarely touch the same node, and where they do
 # the mutant is one more graph on which the two engines must agree; on a failure hypothesis shrinks to the few
 # mutations that matter.  ECOKG_SHACL_EXAMPLES=50 runs more mutants.
-@settings(max_examples=int(os.environ.get("ECOKG_SHACL_EXAMPLES", "4")), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("ECOKG_SHACL_EXAMPLES", "2")), deadline=None, derandomize=True,
           database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(mutations=st.lists(_mutation, min_size=4, max_size=16))
+@given(mutations=st.lists(_mutation, min_size=18, max_size=36))
 @pytest.mark.slow
 def test_mutated_bundled_data_gives_the_reference_report(mutations, bundled_triples, tmp_path_factory):
     triples = list(bundled_triples)
