@@ -1,6 +1,7 @@
 """The bundled data, checked directly (with rdflib, independently of the SHACL shapes; that it passes them:
-``test_validate.test_bundled_data_is_valid``): every typed entity has Chinese and English labels, every fact node cites an eco:Source, and every term it uses is
-declared in the ontology."""
+``test_hardening_data.test_bundled_data_is_valid_and_the_record_serve_reads_is_left``): every typed entity has
+Chinese and English labels, every fact node cites an eco:Source, and every term it uses is declared in the
+ontology."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ test_syntax_error_refuses_to_build; this file adds what the server does.
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -185,13 +186,17 @@ def _the_record_says_what_serve_says(cache: Path, serve_says: str) -> None:
     assert remembered == serve_says + " (validated before)"
 
 
-def test_validate_of_the_bundled_data_leaves_the_record_serve_reads(tmp_path, monkeypatch, serve_says):
-    """After `ecokg validate` of the bundled data a first `ecokg serve` starts without checking the same files
-    again."""
+def test_bundled_data_is_valid_and_the_record_serve_reads_is_left(tmp_path, monkeypatch, serve_says):
+    """`ecokg validate` of the bundled data (which calls ``validate()``, the API's own default) finds it valid,
+    and after it a first `ecokg serve` starts without checking the same files again."""
     monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
     assert not (tmp_path / "cache" / "valid").exists()
     r = run_in_process("validate")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = re.fullmatch(r"valid: (\d+) files, (\d+) triples, (\d+) entities", r.stdout.strip())
+    assert m, r.stdout
+    files, triples, entities = map(int, m.groups())
+    assert files == len(resources.bundled_files()) and triples > 100_000 and entities > 10_000, r.stdout
     _the_record_says_what_serve_says(tmp_path / "cache", serve_says)
     # a file given to validate is not the bundled data: no record for it
     shutil.rmtree(tmp_path / "cache" / "valid")

@@ -167,16 +167,6 @@ def _run_cli(*args: str):
     return run_ecokg("validate", *args)
 
 
-@pytest.fixture(scope="module")
-def bundled_report():
-    return validate()
-
-
-def test_bundled_data_is_valid(bundled_report):
-    assert bundled_report.conforms, bundled_report.text()
-    assert bundled_report.entities > 0 and bundled_report.triples > 0
-
-
 def test_corpus_covers_every_file_and_enough_defects():
     files = {p.name for p in BROKEN.glob("*.ttl")}
     assert files == set(EXPECTED) | {SYNTAX_ERROR[0]}
@@ -216,12 +206,8 @@ def test_syntax_error_names_file_and_line(core_files):
 
 # ---- through the real command line, as a user runs it -------------------------------------------------
 
-@pytest.mark.slow  # the whole bundled data, or many engine runs
-def test_cli_valid_bundled_data():
-    r = _run_cli()
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.startswith("valid: ") and "triples" in r.stdout and "entities" in r.stdout
-    assert len(r.stdout.strip().splitlines()) == 1
+# ``ecokg validate`` of the whole bundled data, valid: test_hardening_data.test_bundled_data_is_valid_and_the_
+# record_serve_reads_is_left (one run shows the summary and the record it leaves for ``ecokg serve``).
 
 
 @pytest.mark.slow  # the whole bundled data, or many engine runs
