@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli import run_ecokg
 from conftest import REPO, RunningServer
 
 pytestmark = pytest.mark.slow  # real processes, or seconds of work by design
@@ -83,10 +85,18 @@ def test_the_wheel_carries_its_tables_converted_and_reads_them_without_convertin
     assert not (tmp_path / "c").exists()  # nothing converted, nothing cached
 
 
-def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_path, bundled_build):
-    """The installed package validates and builds its own data: the same files, byte for byte, as the build
-    from the checkout (``bundled_build``)."""
-    assert _run(["validate"], wheel_install, tmp_path).returncode == 0
+def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_path, bundled_build, monkeypatch):
+    """The installed package validates with its own shapes -- a broken file gets the report the checkout gives
+    it, violation for violation -- and builds its own data (which it validates first, in full) into the same
+    files, byte for byte, as the build from the checkout (``bundled_build``)."""
+    broken = tmp_path / "zero-ordinal.ttl"
+    shutil.copyfile(REPO / "tests" / "broken" / "zero-ordinal.ttl", broken)
+    checked = _run(["validate", str(broken)], wheel_install, tmp_path)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "rule:    ecosh:BatchShape (sh:MinInclusiveConstraintComponent)" in checked.stdout
+    monkeypatch.chdir(tmp_path)  # (files are named relative to the folder the command runs in)
+    assert checked.stdout == run_ecokg("validate", str(broken)).stdout  # the checkout's, in this process
+    monkeypatch.undo()
     built = _run(["build", "--out", str(tmp_path / "out")], wheel_install, tmp_path)
     assert built.returncode == 0, built.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file())
