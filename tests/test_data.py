@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import rdflib
-from rdflib import OWL, RDF, RDFS
+from rdflib import OWL, RDF, RDFS, SKOS
 
 from ecokg import resources
 from ecokg.bulk import collector_paused
@@ -18,6 +18,9 @@ ECO = rdflib.Namespace("https://w3id.org/ecokg/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
 ENTITY_NS = "https://w3id.org/ecokg/id/"
+# what declares a term in the ontology
+DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+                     RDF.Property, OWL.NamedIndividual, SKOS.ConceptScheme)
 # the classes whose instances are facts or described things that must cite a source
 CITING = [ECO.Designation, ECO.Observation, ECO.Claim, ECO.EcologicalPractice, ECO.Place, ECO.DesignationScheme,
           ECO.Batch, ORG.Organization, ECO.Indicator]
@@ -49,7 +52,7 @@ def _instances(data: rdflib.Graph, ontology: rdflib.Graph, cls) -> set:
 
 def test_every_typed_entity_has_both_labels(data):
     typed = {s for s in data.subjects(RDF.type, None)}
-    assert len(typed) > 100
+    assert len(typed) > 100 and sum(1 for s in typed if str(s).startswith(ENTITY_NS)) > 100
     missing = []
     for s in sorted(typed):
         langs = {(lbl.language or "").split("-")[0] for lbl in data.objects(s, RDFS.label)}
@@ -73,9 +76,9 @@ def test_every_fact_node_has_a_source(data, ontology):
                 problems.append((str(s), sorted(str(c) for c in cited - sources)))
     assert checked > 50
     assert problems == []
-    # and nothing in id/ (sources apart) escapes these classes uncited
-    uncited = [str(s) for s in set(data.subjects(RDF.type, None))
-               if str(s).startswith(ENTITY_NS) and s not in sources and (s, DCTERMS.source, None) not in data]
+    # and nothing in id/ with a type other than eco:Source escapes these classes uncited
+    typed = {s for s, o in data.subject_objects(RDF.type) if str(s).startswith(ENTITY_NS) and o != ECO.Source}
+    uncited = sorted(str(s) for s in typed if (s, DCTERMS.source, None) not in data)
     assert uncited == []
 
 
@@ -89,6 +92,10 @@ def test_every_term_is_declared_in_the_ontology(data, ontology):
     # every ontology term (eco:) the data points at is declared too: levels, units, confidence ...
     eco_objects = {o for o in data.objects() if isinstance(o, rdflib.URIRef) and str(o).startswith(str(ECO))}
     assert sorted(str(o) for o in eco_objects if o not in declared) == []
+    # each declared as a term: a class, a property, a named individual or a concept scheme (rdf:type too)
+    as_terms = {t for kind in DECLARATION_TYPES for t in ontology.subjects(RDF.type, kind) if isinstance(t, rdflib.URIRef)}
+    used = set(data.predicates()) | classes | eco_objects
+    assert sorted(str(t) for t in used - as_terms) == []
     # declared as what they are used as
     properties = {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property}
     for p in predicates:

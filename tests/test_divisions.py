@@ -312,16 +312,15 @@ def _write(folder: Path, *lines: str) -> Path:
     return folder / MAPPING.name
 
 
-@pytest.mark.slow  # the whole bundled data, or a real process
-def test_a_malformed_row_is_a_violation_naming_file_and_line(table_copy):
+def test_a_malformed_row_is_a_violation_naming_file_and_line(table_copy, core_files):
+    """Checked with the core of the bundled data (tests/core_data.py: Chongqing's divisions among them)."""
     mapping = _write(table_copy,
                      GOOD,
                      GOOD.replace("500198", "500197").replace(",2020,", ",2031,"),  # line 3: a year in the future
                      GOOD.replace("500198", "500196").replace("division/500000", "division/509999"),  # unknown parent
                      GOOD.replace("500198,500198", "500195,50019x"),  # line 5: a bad code
                      GOOD.replace("500198", "500194").replace(",测试区,", ",,"))  # line 6: no Chinese name
-    data = [p for p in resources.data_files() if not tables.is_mapping(p)]
-    report = validate([*data, resources.data_dir() / "tables" / MAPPING.name, mapping])
+    report = validate([*core_files, mapping])
     assert not report.conforms
     csv_file = str(table_copy / "divisions.csv")  # outside the working directory: named by its full path
     rules: dict[int, set[str]] = {}

@@ -1,4 +1,5 @@
-"""The ontology and the model data: declarations, labels, definitions, and the seed's facts as loaded."""
+"""The ontology and the model data: declarations, labels, definitions, and the seed's facts as loaded (the whole
+data read with rdflib, term by term: test_data.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from divisions_map import local, place_iri
 from ecokg import resources
-from ecokg.bulk import collector_paused
-from ecokg.dataset.shacl.shapes import to_rdflib
-from ecokg.rdf.files import load_file, parse_file
+from ecokg.rdf.files import load_file
 from ecokg.store.embedded import EmbeddedStore
 
 ECO = "https://w3id.org/ecokg/ontology#"
@@ -28,15 +27,6 @@ DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.An
 @pytest.fixture(scope="module")
 def ontology() -> rdflib.Graph:
     return rdflib.Graph().parse(ONTOLOGY, format="turtle")
-
-
-@pytest.fixture(scope="module")
-def data() -> rdflib.Graph:
-    g = rdflib.Graph()  # read as ecokg reads them: a table mapping (data/tables/*.rml.ttl) as its tables' triples
-    with collector_paused():  # (a third faster: ecokg.bulk)
-        for path in resources.data_files():
-            g.addN((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), g) for q in parse_file(path))
-    return g
 
 
 @pytest.fixture(scope="module")
@@ -91,15 +81,6 @@ def test_eco_properties_have_domain_or_range(ontology):
     assert len(props) > 30
     loose = [p for p in props if ontology.value(p, RDFS.domain) is None and ontology.value(p, RDFS.range) is None]
     assert not loose, loose
-
-
-def test_every_term_the_data_uses_is_declared(ontology, data):
-    declared = declared_terms(ontology)
-    used_predicates = set(data.predicates())
-    used_classes = set(data.objects(None, RDF.type))
-    used_eco_values = {o for o in data.objects() if isinstance(o, rdflib.URIRef) and str(o).startswith(ECO)}
-    undeclared = sorted((used_predicates | used_classes | used_eco_values) - declared)
-    assert not undeclared, f"terms used in data/ but not declared in the ontology: {undeclared}"
 
 
 def test_bundled_data_loads_into_pyoxigraph(store):
@@ -165,21 +146,6 @@ def test_seed_places_lie_in_their_district_and_chongqing(store):
     assert ("dazu-rock-carvings-area", local("dazu-district")) in pairs
     assert ("laixi-river-basin", local("rongchang-district")) in pairs
     assert ("guangyang-island", local("nanan-district")) in pairs
-
-
-def test_every_place_and_scheme_cites_a_source(data):
-    eco = rdflib.Namespace(ECO)
-    src = rdflib.URIRef("http://purl.org/dc/terms/source")
-    typed = {s for s, o in data.subject_objects(RDF.type) if str(s).startswith(ID) and o != eco.Source}
-    uncited = [s for s in typed if data.value(s, src) is None]
-    assert not uncited, uncited
-
-
-def test_every_entity_has_both_labels(data):
-    entities = {s for s in data.subjects(RDF.type, None) if str(s).startswith(ID)}
-    assert len(entities) > 100
-    unlabelled = [s for s in entities if not {"en", "zh"} <= langs(data, s, RDFS.label)]
-    assert not unlabelled, unlabelled
 
 
 # --- agreement with the source pack (skipped when ../shared is absent) -------------------------------------
