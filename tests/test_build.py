@@ -390,14 +390,16 @@ def core_built(core_files, tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_sigkill_midway_leaves_previous_output(built, previous, core_files, core_built):
-    """Kill the build (SIGKILL, no clean-up possible) while it writes its temporary folder.  The next build,
-    made in one process (jobs=1), clears the dead build's leftovers and gives the same bytes as a build made in
-    two (``core_built``, jobs=2).  (That next build is of the core of the data: which process writes what does
-    not depend on the data, and the whole data's build is compared byte for byte in test_packaging.py.)"""
+    """Kill the build (SIGKILL, no clean-up possible) while it writes its temporary folder over a previous
+    build of the whole data.  The next build, made in one process (jobs=1), clears the dead build's leftovers
+    and gives the same bytes as a build made in two (``core_built``, jobs=2).  (Both builds here are of the core
+    of the data: what a build writes where, and when, does not depend on the data, and the whole data's build is
+    compared byte for byte in test_packaging.py.)"""
     from ecokg.dataset.build import build
 
     before = file_hashes(previous)
-    proc = subprocess.Popen([sys.executable, "-m", "ecokg", "build", "--out", str(previous)],
+    data = [a for p in core_files for a in ("--data", str(p))]
+    proc = subprocess.Popen([sys.executable, "-m", "ecokg", "build", "--out", str(previous), *data],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     temp = []
