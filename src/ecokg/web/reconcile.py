@@ -9,7 +9,6 @@ the service cannot answer as asked, 413 past the body limit, 404 for an unknown 
 from __future__ import annotations
 
 import json
-import threading
 
 from flask import Blueprint, Response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -41,23 +40,19 @@ def _limits() -> protocol.Limits:
                            extend_ids=s.reconcile_extend)
 
 
-def warm(app) -> threading.Thread | None:
-    """Make the app's reconciliation index in a thread of its own (in each server worker, after the fork), so
-    that the first batch does not wait for it; a request that comes first waits for the same build."""
+def warm(app) -> None:
+    """Make the app's reconciliation index now.  ``ecokg serve`` calls this in its main process before the
+    workers fork, so that they share one index (copy-on-write, out of the collector's sight) instead of each
+    making its own: 0.7 s and 29 MiB for the bundled data, in every worker.  For a remote store nothing is made
+    here: its index is made on the first request, and again after ``label_max_age``."""
     with app.app_context():
         g = services()  # made here, once, before any request thread can race to make it
-    if not g.immutable:  # a remote store: made on the first request (and again after label_max_age)
-        return None
-
-    def build() -> None:
-        try:
-            service.index_for(g)
-        except Exception as e:  # noqa: BLE001 - a store that cannot answer now: the first request tries again
-            app.logger.warning("reconciliation index not made at start: %s", e)
-
-    thread = threading.Thread(target=build, name="ecokg-reconcile-index", daemon=True)
-    thread.start()
-    return thread
+    if not g.immutable:
+        return
+    try:
+        service.index_for(g)
+    except Exception as e:  # noqa: BLE001 - a store that cannot answer now: the first request tries again
+        app.logger.warning("reconciliation index not made at start: %s", e)
 
 
 def _json(body, status: int = 200, callback: str | None = None) -> Response:

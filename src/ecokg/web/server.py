@@ -7,7 +7,7 @@ closes idle kept-alive connections; for a connection that sends nothing at all, 
 Connections are kept alive (HTTP/1.1) after every answer, streamed ones included.
 
 The store is opened once, in the main process, before the workers fork (``--workers`` processes, so the
-in-memory graph is shared copy-on-write).  Each worker then starts its query processes through their fork
+in-memory graph is shared copy-on-write), and so is the reconciliation index made.  Each worker then starts its query processes through their fork
 server before it starts its ``--threads`` request threads (``ProcessExecutor.start``), and serves the app
 behind ``web.front.Front`` (limits, the request body read with ``body_timeout``, the access log, the
 watchdog, the reaper) and ``web.lean.LeanSparql`` (GET queries without Flask).  Past ``max_connections`` a worker stops
@@ -40,8 +40,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 def hold_stop_signals() -> None:
     """Call first thing in a worker, in its main thread, before the app's own start-up in the worker.
 
-    granian installs a worker's SIGTERM/SIGINT handlers only after that start-up (the query processes, the
-    reconciliation index: tenths of a second); until then the worker runs the handler it inherited from the main
+    granian installs a worker's SIGTERM/SIGINT handlers only after that start-up (its query processes: tenths
+    of a second); until then the worker runs the handler it inherited from the main
     process, which does nothing there.  A stop that came then (a server stopped just after it started) was lost:
     the worker served on until granian killed it 10 s later.  Such a signal is now held, and given again once
     granian's handler is in place, every 0.2 s until the worker ends (granian's handler may be in place a moment
@@ -78,6 +78,7 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
     flask_app = app_factory()
     front = flask_app.extensions[FRONT]  # the WSGI layers in front of Flask (see web/__init__.py)
     front.access_log = AccessLog()
+    reconcile.warm(flask_app)  # the reconciliation index, made once and shared by the workers
     # what is loaded now lives as long as the server: out of the garbage collector's sight, so that its
     # collections stay short and never touch (and so copy) the pages the forked workers share
     gc.collect()
@@ -87,7 +88,6 @@ def run_granian(app_factory: Callable[[], object], settings: Settings) -> None:
         """Runs in each worker process after the fork, before granian starts its threads."""
         hold_stop_signals()
         flask_app.extensions[EXTENSION].executor.start()
-        reconcile.warm(flask_app)  # the reconciliation index, made while the worker already serves
         Watchdog(front, settings.watchdog_seconds).start()
         Reaper(settings.port, settings.header_timeout, settings.watchdog_seconds).start()
         return front
