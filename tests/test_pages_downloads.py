@@ -1,4 +1,5 @@
-"""``/downloads`` and ``/.well-known/void`` over HTTP: with what ``ecokg build`` really writes, and without."""
+"""``/downloads`` and ``/.well-known/void``: over HTTP from a real server, with what ``ecokg build`` really writes;
+and without a build, from the app in this process."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def built_server(start_server, built):
 
 
 @pytest.fixture(scope="module")
-def empty_server(start_server, tmp_path_factory):
-    return start_server("--dist", str(tmp_path_factory.mktemp("nothing") / "dist"), "--workers", "1")
+def empty_server(start_site, tmp_path_factory):
+    """Nothing built: the app in this process (what it answers needs no process of its own)."""
+    return start_site(dist=str(tmp_path_factory.mktemp("nothing") / "dist"))
 
 
 def test_downloads_page_lists_and_serves_the_build(built_server, built):
