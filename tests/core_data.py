@@ -5,8 +5,7 @@ The core is every bundled Turtle file, with the division tables cut down to the 
 shape the full data has, in a few thousand triples instead of over a hundred thousand.  Of the national lists'
 tables it keeps every source, the places that lie in a province as far as their name says, and the holder rows
 of those places, of Chongqing and of 海口市 (division 460100 kept for it: data/national.ttl names its claim).  The full bundled
-data is validated as a whole elsewhere (``ecokg validate`` in ``test_hardening_data.test_bundled_data_is_valid_and_the_
-record_serve_reads_is_left``)."""
+data is validated as a whole elsewhere (``ecokg validate``, in test_hardening_data.py, and every ``ecokg build``)."""
 
 from __future__ import annotations
 

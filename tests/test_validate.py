@@ -206,8 +206,9 @@ def test_syntax_error_names_file_and_line(core_files):
 
 # ---- through the real command line, as a user runs it -------------------------------------------------
 
-# ``ecokg validate`` of the whole bundled data, valid: test_hardening_data.test_bundled_data_is_valid_and_the_
-# record_serve_reads_is_left (one run shows the summary and the record it leaves for ``ecokg serve``).
+# ``ecokg validate`` of the whole bundled data, found valid: in test_hardening_data.py
+# (``test_bundled_data_is_valid_and_the_record_serve_reads_is_left``: one run shows the summary line and the
+# record it leaves for ``ecokg serve``).
 
 
 @pytest.mark.slow  # the whole bundled data, or many engine runs
