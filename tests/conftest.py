@@ -234,10 +234,10 @@ SHARED_PROCESS_GROUPS = {"virtuoso": {"virtuoso", "loaded_virtuoso"}}
 # which are quick ones).  Only the order depends on this list.
 LONGEST_FIRST = [
     "tests/test_remote.py", "tests/test_pages_remote.py", "tests/test_queries_answers.py",  # the Virtuoso group
-    "tests/test_build.py", "tests/test_shacl.py", "tests/test_hardening_attacks.py", "tests/test_bench_smoke.py",
-    "tests/test_packaging.py", "tests/test_load.py", "tests/test_server_front.py", "tests/test_hardening_data.py",
-    "tests/test_validate.py", "tests/test_divisions.py", "tests/test_fuzz_http.py", "tests/test_hardening_injection.py",
-    "tests/test_hardening_load.py", "tests/test_pages.py", "tests/test_sparql_limits.py",
+    "tests/test_build.py", "tests/test_hardening_attacks.py", "tests/test_bench_smoke.py", "tests/test_shacl.py",
+    "tests/test_packaging.py", "tests/test_load.py", "tests/test_server_front.py", "tests/test_hardening_injection.py",
+    "tests/test_fuzz_http.py", "tests/test_pages.py", "tests/test_divisions.py", "tests/test_hardening_load.py",
+    "tests/test_hardening_data.py", "tests/test_sparql_limits.py", "tests/test_pages_browser.py", "tests/test_validate.py",
 ]
 
 
