@@ -90,19 +90,8 @@ INTEGER_TYPES = {XSD + t for t in ("positiveInteger", "nonNegativeInteger", "neg
 WKT_TYPES = {"http://www.opengis.net/ont/geosparql#wktLiteral", "http://www.openlinksw.com/schemas/virtrdf#Geometry"}
 
 
+@functools.lru_cache(maxsize=None)  # (a whole-graph answer names each term many times)
 def _term(t) -> str:
-    """A term's comparable text (memoised: a whole-graph answer names each term many times)."""
-    try:
-        return _TERMS[t]
-    except KeyError:
-        text = _TERMS[t] = _term_text(t)
-        return text
-
-
-_TERMS: dict = {}
-
-
-def _term_text(t) -> str:
     if isinstance(t, ox.BlankNode):
         return "_:"
     if isinstance(t, ox.Literal) and t.datatype.value == XSD + "boolean":  # Virtuoso answers true as "1"
@@ -170,18 +159,11 @@ def canonical(result, query: str | None = None):
         at = [(n, variables.index(n)) for n in names]  # (a solution's values by position: quicker than by name)
         concat = group_concat_columns(query) if query else {}
         rows = collections.Counter()
-        term = _term
-        if any(n in concat for n in names):
-            for sol in result:
-                values = tuple(sol)
-                rows[tuple((n, _cell(n, values[i], concat)) for n, i in at)] += 1
-        else:  # (the same cells, without a GROUP_CONCAT column to look out for)
-            for sol in result:
-                values = tuple(sol)
-                rows[tuple((n, None if (t := values[i]) is None else term(t)) for n, i in at)] += 1
+        for sol in result:
+            values = tuple(sol)
+            rows[tuple((n, _cell(n, values[i], concat)) for n, i in at)] += 1
         return names, rows
-    term = _term
-    return collections.Counter((term(t.subject), term(t.predicate), term(t.object)) for t in result)
+    return collections.Counter((_term(t.subject), _term(t.predicate), _term(t.object)) for t in result)
 
 
 @pytest.fixture(scope="session")

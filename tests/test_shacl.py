@@ -223,7 +223,7 @@ def test_cli_engines_print_the_same_report():
 @pytest.mark.slow  # the whole bundled data, or many engine runs
 def test_cli_progress_names_the_steps(core_files):
     """(On the core of the bundled data: every shape runs whatever the number of rows; the whole bundled data
-    goes through the command line in test_validate.py.)"""
+    goes through the command line in test_hardening_data.py.)"""
     r = run_ecokg("validate", "--progress", *map(str, core_files))
     assert r.returncode == 0, r.stderr
     assert "read " in r.stderr and "shape ecosh:EntityShape" in r.stderr and "done (native engine)" in r.stderr

@@ -6,9 +6,9 @@ request slowly, or holds its connection open idle, costs a socket and no thread,
 closes idle kept-alive connections; for a connection that sends nothing at all, ``web.front.Reaper``).
 Connections are kept alive (HTTP/1.1) after every answer, streamed ones included.
 
-The store is opened once, in the main process, before the workers fork (``--workers`` processes, so the
-in-memory graph is shared copy-on-write), and so is the reconciliation index made.  Each worker then starts its query processes through their fork
-server before it starts its ``--threads`` request threads (``ProcessExecutor.start``), and serves the app
+The store is opened and the reconciliation index made once, in the main process, before the workers fork
+(``--workers`` processes, so both are shared copy-on-write).  Each worker then starts its query processes through
+their fork server before it starts its ``--threads`` request threads (``ProcessExecutor.start``), and serves the app
 behind ``web.front.Front`` (limits, the request body read with ``body_timeout``, the access log, the
 watchdog, the reaper) and ``web.lean.LeanSparql`` (GET queries without Flask).  Past ``max_connections`` a worker stops
 accepting: new connections wait in the kernel's listen queue.  SIGTERM stops accepting, lets the answers in
@@ -41,8 +41,8 @@ def hold_stop_signals() -> None:
     """Call first thing in a worker, in its main thread, before the app's own start-up in the worker.
 
     granian installs a worker's SIGTERM/SIGINT handlers only after that start-up (its query processes: tenths
-    of a second); until then the worker runs the handler it inherited from the main
-    process, which does nothing there.  A stop that came then (a server stopped just after it started) was lost:
+    of a second); until then the worker runs the handler it inherited from the main process, which does nothing
+    there.  A stop that came then (a server stopped just after it started) was lost:
     the worker served on until granian killed it 10 s later.  Such a signal is now held, and given again once
     granian's handler is in place, every 0.2 s until the worker ends (granian's handler may be in place a moment
     before its server waits for the signal: whether a signal given in that moment counts is granian's detail)."""
