@@ -66,26 +66,23 @@ def _table_row(scheme: str, batch: str, province: str, holder: str) -> dict | No
 
 
 def _pack_rows(shared_dir):
+    """The rows of the source pack's national lists (``../shared/sources/national/lists.csv``)."""
     if shared_dir is None:
         pytest.skip("the source pack (../shared) is not beside the checkout")
-    out = []
-    for path in (shared_dir / "sources" / "national" / "lists.csv",
-                 Path(shared_dir).parent / "scratch" / "national" / "new-rows.csv"):
-        if not path.is_file():
-            pytest.skip(f"{path} not found")
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            out += list(csv.DictReader(fh))
-    return out
+    with open(shared_dir / "sources" / "national" / "lists.csv", encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_every_pack_row_is_a_designation_or_a_claim(graph, shared_dir):
     """A `final` row is a designation of its holder in its scheme and batch, citing its sources; any other
-    status a claim with that status and low confidence (the 373 rows of the pack and the 83 of the re-check;
-    a name published only in English is looked up by its English name)."""
+    status a claim with that status and low confidence (the 373 rows of the pack; a name published only in
+    English is looked up by its English name)."""
     import scripts_import as imp  # noqa: F401 -- see below
 
+    pack = _pack_rows(shared_dir)
+    assert len(pack) == 373  # (the pack's README: 373 holder rows)
     missing = []
-    for r in _pack_rows(shared_dir):
+    for r in pack:
         english = imp.ENGLISH.get((r["scheme"], r["batch"], r["holder_zh"]))
         row = _table_row(r["scheme"], r["batch"], r["province_zh"], english or r["holder_zh"])
         if row is None:
@@ -146,7 +143,7 @@ def test_every_source_cited_is_a_source_record(graph, shared_dir):
         cited |= set(r["sources"].split(";"))
     for i in ids:
         assert ask(graph, f"ASK {{ <{ID}source/{i}> a eco:Source ; eco:sourceId ?id }}"), i
-    # every source of the re-check's new rows is cited (its X-ids are NX-ids here)
+    # every source of the pack's rows is cited (its X-ids are NX-ids here)
     import scripts_import as imp
 
     for r in _pack_rows(shared_dir):
