@@ -87,7 +87,7 @@ class GraphServices:
         return rows
 
     def _select(self, body: str, bindings) -> list[dict[str, Any]]:
-        result = self.store.query(self._prologue + bind(body, **bindings))
+        result = self.store.query(self._prologue + bind(body, **bindings), form="SELECT")
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
 
@@ -112,10 +112,10 @@ class GraphServices:
         return value
 
     def ask(self, body: str, **bindings: Any) -> bool:
-        return bool(self.store.query(self._prologue + bind(body, **bindings)))
+        return bool(self.store.query(self._prologue + bind(body, **bindings), form="ASK"))
 
     def construct(self, body: str, **bindings: Any) -> list[ox.Triple]:
-        return list(self.store.query(self._prologue + bind(body, **bindings)))
+        return list(self.store.query(self._prologue + bind(body, **bindings), form="CONSTRUCT"))
 
     # -- presenting terms ---------------------------------------------------------------------------
     def value(self, term, lang: str) -> Value:

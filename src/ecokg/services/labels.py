@@ -132,7 +132,7 @@ class Labels:
 
     def _rows(self, nodes: list[ox.NamedNode]) -> dict[str, Names]:
         self.queries += 1
-        result = self._store.query(bind(_ONE, xs=nodes))
+        result = self._store.query(bind(_ONE, xs=nodes), form="SELECT")
         return names_from_rows((r["x"].value, r["label"], int(r["rank"].value)) for r in result
                                if isinstance(r["label"], ox.Literal))
 

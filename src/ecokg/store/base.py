@@ -50,14 +50,18 @@ class Store(ABC):
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
         base_iri: str | None = None,
+        form: str | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query.
 
         Values go into ecokg's own queries as text (``ecokg.rdf.sparql_text.bind``), never by an engine
         API, so that every engine gets the same text.  ``default_graph``/``named_graphs`` select the
         dataset (the protocol's ``default-graph-uri``/``named-graph-uri``) among the graphs already in the
-        store.  ``base_iri`` resolves the query's relative IRIs.  Raises ``SyntaxError`` for a malformed
-        query and ``StoreError`` when the engine fails.
+        store.  ``base_iri`` resolves the query's relative IRIs.  ``form`` (SELECT, ASK, CONSTRUCT or
+        DESCRIBE): given by ecokg's own queries, whose form the caller knows and which name no dataset of
+        their own, so that a store that must otherwise read the text to know what to ask for (the remote one:
+        rdflib's parser, 1-20 ms a query) need not.  Raises ``SyntaxError`` for a malformed query and
+        ``StoreError`` when the engine fails.
         """
 
     @property

@@ -52,6 +52,7 @@ class EmbeddedStore(Store):
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
         base_iri: str | None = None,
+        form: str | None = None,  # (the engine reads the text itself)
     ) -> QueryResult:
         kwargs = {}
         if base_iri:  # resolves the query's relative IRIs (the endpoint passes its own URL)

@@ -168,8 +168,10 @@ class RemoteStore(Store):
         default_graph: Sequence[ox.NamedNode] | None = None,
         named_graphs: Sequence[ox.NamedNode] | None = None,
         base_iri: str | None = None,
+        form: str | None = None,
     ) -> QueryResult:
-        form, own_dataset = _analyse(sparql)
+        # the form says which answer formats to ask for; ecokg's own queries say it, and name no dataset
+        form, own_dataset = _analyse(sparql) if form is None else (form, False)
         if base_iri:
             sparql = f"BASE {ox.NamedNode(base_iri)} {sparql}"
         params = [("query", sparql)]
