@@ -89,7 +89,8 @@ class GraphServices:
     def _select(self, body: str, bindings) -> list[dict[str, Any]]:
         result = self.store.query(self._prologue + bind(body, **bindings), form="SELECT")
         names = [v.value for v in result.variables]
-        return [{n: row[n] for n in names} for row in result]
+        # (a solution iterates over its values in the order of the variables: half the time of row[name])
+        return [dict(zip(names, row)) for row in result]
 
     def _memo_get(self, body: str, bindings) -> list[dict[str, Any]]:
         key = (body, tuple(sorted((k, str(v)) for k, v in bindings.items())))
