@@ -554,7 +554,6 @@ def test_served_from_virtuoso(remote_server):
     assert "remote SPARQL endpoint" in json.loads(body)["store"]
 
 
-
 def test_own_queries_are_sent_without_being_read_again(remote_server, remote_store, bundled_store, monkeypatch):
     """ecokg's own queries (pages, labels) say their form: the remote store sends them as they are, without reading
     them with rdflib's parser (1-20 ms a query), and asks for the answer formats of that form; a query that does
@@ -562,10 +561,11 @@ def test_own_queries_are_sent_without_being_read_again(remote_server, remote_sto
     read, sent = [], []
     monkeypatch.setattr(remote, "analyse", lambda text: read.append(text) or analyse(text))
     post = RemoteStore._post
-    monkeypatch.setattr(RemoteStore, "_post", lambda self, params, accept: sent.append(accept) or post(self, params, accept))
-    status, body, _ = _get(remote_server.url + "/id/division/500235", Accept="text/html")  # (云阳县: shown nowhere else)
+    monkeypatch.setattr(RemoteStore, "_post",
+                        lambda self, params, accept: sent.append(accept) or post(self, params, accept))
+    status, body, _ = _get(remote_server.url + "/id/division/500235", Accept="text/html")  # 云阳县
     assert status == 200 and "云阳".encode() in body
-    assert sent and read == [], (len(sent), read[:3])
+    assert sent and read == [], (len(sent), read[:3])  # (queries were sent: the page was not all kept answers)
     s = ox.NamedNode(ID + "division/500235")
     construct = f"CONSTRUCT {{ {s} ?p ?o }} WHERE {{ {s} ?p ?o }}"
     assert canonical(remote_store.query(construct, form="CONSTRUCT")) == canonical(bundled_store.query(construct))
