@@ -573,6 +573,7 @@ def test_own_queries_are_sent_without_being_read_again(remote_server, remote_sto
     assert sent[-2:] == [remote.GRAPH_ACCEPT, remote.SOLUTIONS_ACCEPT]
     assert remote_store.query(f"ASK {{ {s} ?p ?o }}") and read == [f"ASK {{ {s} ?p ?o }}"]
 
+
 def test_dead_backend_health_says_unavailable(start_site, closed_port):
     srv = start_site(store=f"http://127.0.0.1:{closed_port}/sparql")
     status, body, _ = _get(srv.url + "/health")
