@@ -63,13 +63,14 @@ class SilentListener:
 
 
 class RunningServer:
-    """An ``ecokg serve`` process on a free loopback port."""
+    """An ``ecokg serve`` process on a free loopback port; what it prints goes to a file in ``log_dir`` (a
+    test's temporary folder, so that pytest clears old ones away)."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None, ready_timeout: float = 60):
+    def __init__(self, args: list[str], log_dir: Path, env: dict[str, str] | None = None, ready_timeout: float = 60):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "ecokg", "serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
-        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ecokg-serve-{self.port}.log"
+        self.log_path = log_dir / f"ecokg-serve-{self.port}.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
@@ -102,12 +103,13 @@ class RunningServer:
 
 
 @pytest.fixture(scope="session")
-def start_server():
+def start_server(tmp_path_factory):
     """Factory: ``start_server("--timeout", "1")`` starts a server and stops it at the end of the session."""
     servers: list[RunningServer] = []
+    logs = tmp_path_factory.mktemp("serve-logs")
 
     def start(*args: str, env: dict[str, str] | None = None) -> RunningServer:
-        srv = RunningServer(list(args), env=env)
+        srv = RunningServer(list(args), logs, env=env)
         servers.append(srv)
         return srv
 
@@ -229,7 +231,7 @@ PROCESS_FIXTURES = {"start_server", "real_server", "virtuoso", "oxigraph_server"
 SHARED_PROCESS_GROUPS = {"virtuoso": {"virtuoso", "loaded_virtuoso"}}
 
 # The longest files, longest first (measured: a full run's junit times).  The workers take the groups in this
-# order and then the rest, so that the run does not end with one worker on a long file while the other has
+# order and then the rest, so that the run does not end with one worker on a long file while the others have
 # finished (``--no-loadscope-reorder``: pytest-xdist would otherwise put the files with the most tests first,
 # which are quick ones).  Only the order depends on this list.
 LONGEST_FIRST = [

@@ -107,7 +107,7 @@ def test_validate_and_build_from_the_wheel_in_another_folder(wheel_install, tmp_
 
 
 def test_serve_from_the_wheel(wheel_install, tmp_path):
-    srv = RunningServer([], env={"PYTHONPATH": str(wheel_install)})
+    srv = RunningServer([], tmp_path, env={"PYTHONPATH": str(wheel_install)})
     try:
         with urllib.request.urlopen(srv.url + "/health") as r:
             assert json.load(r)["status"] == "ok"
