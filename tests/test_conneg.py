@@ -156,14 +156,14 @@ def test_entity_iri_maps_onto_the_server_host(server):
     assert "127.0.0.1" not in ttl
 
 
-def test_another_base_uri_maps_onto_the_host(start_server, tmp_path):
+def test_another_base_uri_maps_onto_the_host(start_site, tmp_path):
     """``--base-uri``: the namespace the server answers for is configurable."""
     data = tmp_path / "other.ttl"
     data.write_text('@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
                     '<http://example.org/kg/id/thing/a> rdfs:label "A"@en, "甲"@zh ;\n'
                     '    rdfs:seeAlso <http://example.org/kg/id/thing/b> .\n'
                     '<http://example.org/kg/id/thing/b> rdfs:label "B"@en, "乙"@zh .\n', encoding="utf-8")
-    srv = start_server("--data", str(data), "--base-uri", "http://example.org/kg/", "--workers", "1")
+    srv = start_site(data=[str(data)], base_uri="http://example.org/kg/")
     page = get(srv.url + "/id/thing/a", {"Accept": "text/html"})
     assert page.status == 200 and "甲" in page.text
     assert 'href="/id/thing/b"' in page.text

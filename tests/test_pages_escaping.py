@@ -27,10 +27,12 @@ DATA = f"""
 
 
 @pytest.fixture(scope="module")
-def evil_server(start_server, tmp_path_factory):
+def evil_server(start_site, tmp_path_factory):
+    """The data served by the app in this process (escaping is the pages' work, not the process's; the real
+    server and browser see such data in test_hardening_injection.py)."""
     path = tmp_path_factory.mktemp("evil") / "evil.ttl"
     path.write_text(DATA, encoding="utf-8")
-    return start_server("--data", str(path), "--workers", "1")
+    return start_site(data=[str(path)])
 
 
 def _no_raw_markup(html: str) -> None:

@@ -1,6 +1,6 @@
 """Long listings come in pages: an indicator's observations, a scheme's holders, inbound links, a class's
-members.  A generated graph (written with pyoxigraph into a tmp dir) is served by a real ``ecokg serve``
-and read over HTTP; every row of a listing is on exactly one page, the pages link to each other, and
+members.  A generated graph (written with pyoxigraph into a tmp dir) is served by the app in this process
+(``start_site``: Flask's test client); every row of a listing is on exactly one page, the pages link to each other, and
 linked values are still shown by their labels."""
 
 from __future__ import annotations
@@ -73,11 +73,12 @@ def _graph() -> list[ox.Triple]:
 
 
 @pytest.fixture(scope="module")
-def paging_server(start_server, tmp_path_factory):
+def paging_server(start_site, tmp_path_factory):
+    """The long listings served by the app in this process."""
     path = tmp_path_factory.mktemp("paging") / "long-listings.nt"
     with open(path, "wb") as fh:
         ox.serialize(_graph(), fh, ox.RdfFormat.N_TRIPLES)
-    return start_server("--data", str(path), "--validate", "never", "--workers", "1")
+    return start_site(data=[str(path)], validate="never")
 
 
 class _Links(HTMLParser):
