@@ -413,3 +413,38 @@ def test_a_second_package_build_keeps_what_is_prepared_whole(table_copy, tmp_pat
     first[0].write_bytes(whole[: len(whole) // 2])  # cut short
     assert tables.prepare([mapping], prepared) == first and len(converted) == 2
     assert first[0].read_bytes() == whole
+
+
+def test_a_store_is_loaded_from_the_conversion_on_disk_only_when_it_is_whole(table_copy, tmp_path, monkeypatch):
+    """``tables.load_into`` (how ``ecokg serve`` and ``EmbeddedStore`` load a table): the engine reads the
+    converted file on disk itself, no triple parsed in Python, nothing remembered; the store holds what ``read``
+    gives.  A file cut short at the end of a line (it still parses) or one that does not parse is not used:
+    the table is read as usual, and the store holds it whole, nothing more, nothing less."""
+    monkeypatch.setenv("ECOKG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(tables, "PREPARED_DIR", tmp_path / "prepared")
+    mapping = _write(table_copy, GOOD)
+    tables._memo.clear()
+    expected = set(tables.read(mapping).quads)  # converted, and cached
+    assert len(expected) > 5
+    nt = tables._cache_files(tables._key(mapping, tables._plan(mapping)))[0]
+    whole = nt.read_bytes()
+
+    def loaded() -> set:
+        tables._memo.clear()
+        store = ox.Store()
+        tables.load_into(store, mapping)
+        return set(store)
+
+    real_from_files, real_convert = tables._from_files, tables._convert
+    monkeypatch.setattr(tables, "_from_files", lambda *a: pytest.fail("parsed in Python"))
+    monkeypatch.setattr(tables, "_convert", lambda *a, **k: pytest.fail("converted"))
+    assert loaded() == expected and not tables._memo
+    monkeypatch.setattr(tables, "_from_files", real_from_files)
+    monkeypatch.setattr(tables, "_convert", real_convert)
+    nt.write_bytes(whole[: whole.rindex(b"\n", 0, len(whole) - 1) + 1])  # the last triple cut off
+    assert len(list(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))) == len(expected) - 1
+    assert loaded() == expected
+    nt.write_bytes(whole.replace(b" .\n", b" !\n", 2))  # the same size; the first lines do not parse
+    assert len(nt.read_bytes()) == len(whole)
+    assert loaded() == expected
+    tables._memo.clear()

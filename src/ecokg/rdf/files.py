@@ -69,7 +69,7 @@ def load_file(store: ox.Store, path: str | Path, on_bytes: Callable[[int], None]
 
     path = Path(path)
     if tables.is_mapping(path):
-        store.bulk_extend(tables.read(path).quads)
+        tables.load_into(store, path)
         if on_bytes is not None:
             on_bytes(path.stat().st_size)
         return
