@@ -31,7 +31,7 @@ from rdflib.compare import isomorphic
 
 from ecokg import resources
 from ecokg.bulk import collector_paused
-from ecokg.dataset.shacl.shapes import to_rdflib
+from ecokg.rdf.terms import to_rdflib
 from ecokg.rdf.files import parse_file
 
 pytestmark = pytest.mark.slow  # builds of the whole bundled data (the analysis tables build the core: test_dataset_analysis)

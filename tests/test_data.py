@@ -11,7 +11,7 @@ from rdflib import OWL, RDF, RDFS, SKOS
 
 from ecokg import resources
 from ecokg.bulk import collector_paused
-from ecokg.dataset.shacl.shapes import to_rdflib
+from ecokg.rdf.terms import to_rdflib
 from ecokg.rdf.files import parse_file
 
 ECO = rdflib.Namespace("https://w3id.org/ecokg/ontology#")

@@ -354,6 +354,27 @@ def test_a_header_without_a_mapped_column_is_refused(table_copy):
     assert "divisions.csv:1: " in str(exc.value) and "pinyin" in str(exc.value)
 
 
+def test_a_mapping_that_is_not_a_table_mapping_is_refused_naming_the_file(table_copy):
+    """The mapping itself is read first (which CSV files and columns its triples maps use): Turtle that does
+    not parse is named with its line; a mapping without a triples map, or one whose logical source names no
+    file, is named too."""
+    mapping = _write(table_copy, GOOD)
+    text = mapping.read_text(encoding="utf-8")
+    cases = {
+        text.replace("<#divisions> a", "<#divisions> a a", 1):
+            (f"{mapping}:26: ", "not valid Turtle"),  # (the line of <#divisions>)
+        "@prefix rr: <http://www.w3.org/ns/r2rml#> .\n<#x> rr:subjectMap [ rr:template \"a{id}\" ] .\n":
+            (f"{mapping}: ", "without any rr:TriplesMap"),
+        "@prefix rr: <http://www.w3.org/ns/r2rml#> .\n<#x> a rr:TriplesMap .\n":
+            (f"{mapping}: ", "#x: needs rml:logicalSource"),
+    }
+    for content, (where, what) in cases.items():
+        mapping.write_text(content, encoding="utf-8")
+        with pytest.raises(RdfFileError) as exc:
+            parse_file(mapping)
+        assert str(exc.value).startswith(where) and what in str(exc.value), str(exc.value)
+
+
 def test_cli_names_the_row_and_exits_2_for_a_duplicate_key(table_copy):
     import subprocess
     import sys

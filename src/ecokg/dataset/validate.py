@@ -36,7 +36,7 @@ from ecokg.rdf.namespaces import SH as SH_NS, entity_ns, prefixes
 from ecokg.rdf import tables
 from ecokg.rdf.files import parse_file
 from ecokg.settings import DEFAULT_BASE_URI, SHACL_ENGINES
-from ecokg.dataset.shacl.shapes import to_rdflib
+from ecokg.rdf.terms import to_rdflib
 from ecokg.dataset.national import check_mappings
 
 

@@ -49,6 +49,7 @@ from ecokg.bulk import collector_paused
 MAPPING_SUFFIX = ".rml.ttl"
 _GLUE_VERSION = "3"  # bump when this module changes what it produces (3: the cache records its bytes)
 _RR = "http://www.w3.org/ns/r2rml#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RML = "http://semweb.mmlab.be/ns/rml#"
 _QL_CSV = "http://semweb.mmlab.be/ns/ql#CSV"
 
@@ -124,7 +125,7 @@ def cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class _Map:
-    node: object  # rdflib term of the triples map
+    node: ox.NamedNode | ox.BlankNode  # the triples map
     csv: Path
     columns: frozenset[str]  # the columns its term maps refer to
     subject_fields: frozenset[str]
@@ -136,16 +137,15 @@ def _error(where: str, message: str):
     return RdfFileError(f"{where}: {message}")
 
 
-def _mapping_graph(path: Path):
-    import rdflib
-
-    g = rdflib.Graph()
+def _mapping_triples(path: Path) -> list[ox.Triple]:
+    """The mapping's triples, as pyoxigraph reads them (relative IRIs against the file's own)."""
     try:
-        g.parse(path, format="turtle")
-    except Exception as e:  # rdflib's parser errors carry no common type
-        line = getattr(e, "lines", None) or getattr(e, "lineno", None) or "?"
-        raise _error(f"{path}:{line}", f"the table mapping is not valid Turtle: {e}") from e
-    return g
+        return [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE,
+                                           base_iri=path.resolve().as_uri())]
+    except SyntaxError as e:
+        raise _error(f"{path}:{e.lineno or '?'}", f"the table mapping is not valid Turtle: {e.msg}") from e
+    except OSError as e:
+        raise _error(str(path), e.strerror or str(e)) from e
 
 
 _plans: dict[tuple[str, str], list[_Map]] = {}  # (mapping path, SHA-256 of its bytes) -> its plan
@@ -153,11 +153,11 @@ _plans: dict[tuple[str, str], list[_Map]] = {}  # (mapping path, SHA-256 of its 
 
 def _plan(path: Path) -> list[_Map]:
     """The mapping's triples maps (remembered in the process for the same bytes: the record of valid data and
-    the loading of the store both ask for it, and rdflib reads a mapping in 0.05 s)."""
+    the loading of the store both ask for it)."""
     try:
         known = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
     except OSError:
-        known = None  # _mapping_graph names the file
+        known = None  # _mapping_triples names the file
     if known in _plans:
         return list(_plans[known])
     plan = _read_plan(path)
@@ -167,52 +167,50 @@ def _plan(path: Path) -> list[_Map]:
 
 
 def _read_plan(path: Path) -> list[_Map]:
-    import rdflib
+    """Which triples map reads which CSV file and which of its columns, read with pyoxigraph (rdflib, which
+    tinyrml needs, is imported only to convert)."""
+    objects: dict[tuple, list] = {}
+    for t in _mapping_triples(path):
+        objects.setdefault((t.subject, t.predicate.value), []).append(t.object)
 
-    g = _mapping_graph(path)
-    RR, RML = rdflib.Namespace(_RR), rdflib.Namespace(_RML)
-    maps = sorted(g.subjects(rdflib.RDF.type, RR.TriplesMap), key=str)
+    def value(s, p):
+        found = objects.get((s, p))
+        return found[0] if found else None
+
+    maps = sorted({s for (s, p), os_ in objects.items() if p == _RDF_TYPE and any(
+        o == ox.NamedNode(_RR + "TriplesMap") for o in os_)}, key=lambda n: n.value)
     if not maps:
         raise _error(str(path), "a table mapping without any rr:TriplesMap")
     out = []
     for tm in maps:
-        source = g.value(tm, RML.logicalSource)
-        file = g.value(source, RML.source) if source is not None else None
-        formulation = g.value(source, RML.referenceFormulation) if source is not None else None
-        if file is None or (formulation is not None and str(formulation) != _QL_CSV):
-            raise _error(str(path), f"triples map {tm}: needs rml:logicalSource [ rml:source \"file.csv\" ; "
+        source = value(tm, _RML + "logicalSource")
+        file = value(source, _RML + "source") if source is not None else None
+        formulation = value(source, _RML + "referenceFormulation") if source is not None else None
+        if file is None or (formulation is not None and formulation.value != _QL_CSV):
+            raise _error(str(path), f"triples map {tm.value}: needs rml:logicalSource [ rml:source \"file.csv\" ; "
                                     "rml:referenceFormulation ql:CSV ]")
         columns, subject_fields = set(), set()
-        for term_map in _term_maps(g, tm):
-            fields = _fields(g, term_map)
+        subject_maps = objects.get((tm, _RR + "subjectMap"), [])
+        term_maps = list(subject_maps)
+        for pom in objects.get((tm, _RR + "predicateObjectMap"), []):
+            term_maps += objects.get((pom, _RR + "objectMap"), []) + objects.get((pom, _RR + "predicateMap"), [])
+        for term_map in term_maps:
+            fields = _fields(objects, term_map)
             columns |= fields
-            if (tm, RR.subjectMap, term_map) in g:
+            if term_map in subject_maps:
                 subject_fields |= fields
-        out.append(_Map(tm, (path.parent / str(file)).resolve(), frozenset(columns), frozenset(subject_fields)))
+        out.append(_Map(tm, (path.parent / file.value).resolve(), frozenset(columns), frozenset(subject_fields)))
     return out
 
 
-def _term_maps(g, tm):
-    import rdflib
-
-    RR = rdflib.Namespace(_RR)
-    yield from g.objects(tm, RR.subjectMap)
-    for pom in g.objects(tm, RR.predicateObjectMap):
-        yield from g.objects(pom, RR.objectMap)
-        yield from g.objects(pom, RR.predicateMap)
-
-
-def _fields(g, term_map) -> set[str]:
+def _fields(objects: dict, term_map) -> set[str]:
     import string
 
-    import rdflib
-
-    RR, RML = rdflib.Namespace(_RR), rdflib.Namespace(_RML)
     fields = set()
-    for p in (RR.column, RML.reference):
-        fields |= {str(v) for v in g.objects(term_map, p)}
-    for t in g.objects(term_map, RR.template):
-        fields |= {name for _, name, _, _ in string.Formatter().parse(str(t)) if name}
+    for p in (_RR + "column", _RML + "reference"):
+        fields |= {v.value for v in objects.get((term_map, p), [])}
+    for t in objects.get((term_map, _RR + "template"), []):
+        fields |= {name for _, name, _, _ in string.Formatter().parse(t.value) if name}
     return fields
 
 
@@ -281,8 +279,10 @@ def _convert(path: Path, plan: list[_Map], key: str, save: bool = True) -> Table
     import tinyrml
 
     from ecokg.rdf.errors import RdfFileError
+    from ecokg.rdf.terms import to_rdflib
 
-    g = _mapping_graph(path)
+    g = rdflib.Graph()  # (the same terms as the plan's, blank nodes included: one reading of the mapping)
+    g.addN((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), g) for t in _mapping_triples(path))
     terms: dict = {}
 
     def term(t):
@@ -310,9 +310,9 @@ def _convert(path: Path, plan: list[_Map], key: str, save: bool = True) -> Table
     lines: dict[Path, list[int]] = {}  # CSV -> every row's line
     for m in plan:
         try:
-            mapper = tinyrml.Mapper(g, triples_map_uri=m.node, allow_expressions=False)
+            mapper = tinyrml.Mapper(g, triples_map_uri=to_rdflib(m.node), allow_expressions=False)
         except ValueError as e:
-            raise _error(str(path), f"triples map {m.node}: {e}") from e
+            raise _error(str(path), f"triples map {m.node.value}: {e}") from e
         current: dict = {}
         keys: dict[str, int] = {}
         done = made.setdefault(m.csv, set())

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 import rdflib
 
 from ecokg.dataset.shacl.data import DataGraph
-from ecokg.dataset.shacl.shapes import SH, Component, Shape, to_rdflib
+from ecokg.dataset.shacl.shapes import SH, Component, Shape
+from ecokg.rdf.terms import to_rdflib
 
 _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"

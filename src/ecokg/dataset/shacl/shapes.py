@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import pyoxigraph as ox
-import rdflib
 
 from ecokg.dataset.shacl.data import RDF_TYPE, DataGraph
 from ecokg.errors import EcokgError, Kind
+from ecokg.rdf.terms import to_rdflib
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -128,21 +128,6 @@ def _int(term) -> int:
         return int(_lit(term).value)
     except ValueError as e:
         raise Unsupported(f"expected an integer, found {term}") from e
-
-
-def to_rdflib(term):
-    """The rdflib term of a pyoxigraph term (literal values are compared with rdflib's XSD semantics)."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-            return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 class _Reader:
