@@ -1,7 +1,7 @@
 """Long listings come in pages: an indicator's observations, a scheme's holders, inbound links, a class's
 members.  A generated graph (written with pyoxigraph into a tmp dir) is served by the app in this process
-(``start_site``: Flask's test client); every row of a listing is on exactly one page, the pages link to each other, and
-linked values are still shown by their labels."""
+(``start_site``: Flask's test client); every row of a listing is on exactly one page, the pages link to each
+other, and linked values are still shown by their labels."""
 
 from __future__ import annotations
 

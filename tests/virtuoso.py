@@ -47,7 +47,7 @@ CheckpointInterval   = 0
 DirsAllowed          = ., {d}
 NumberOfBuffers      = 10000
 MaxDirtyBuffers      = 6000
-; one thread a query: on two cores shared with the other test worker a second one only burns CPU (the
+; one thread a query: on two cores shared with the other test workers a second one only burns CPU (the
 ; cross product that its time limit stops, test_remote: one core for as long as it runs, not both -- measured
 ; 2.1 s of CPU in 2.25 s and 4.1 s in 4.2 s, against 4.0 s in 2.2 s and 8.1 s in 4.2 s)
 ThreadsPerQuery      = 1

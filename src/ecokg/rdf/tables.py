@@ -75,7 +75,10 @@ def read(path: str | Path) -> TableRead:
     """The triples the tables of mapping ``path`` make (``RdfFileError`` naming file and line if they cannot)."""
     path = Path(path).resolve()
     plan = _plan(path)
-    key = _key(path, plan)
+    return _read(path, plan, _key(path, plan))
+
+
+def _read(path: Path, plan: list[_Map], key: str) -> TableRead:
     known = _memo.get(str(path))
     if known is not None and known[0] == key:
         return known[1]
@@ -91,19 +94,20 @@ def load_into(store: ox.Store, path: str | Path) -> None:
     object is made of each of the division table's hundred thousand triples (a bundled ``ecokg serve`` took
     0.95-1.02 s of CPU to start instead of 1.32-1.51 s), and nothing is remembered in the process."""
     path = Path(path).resolve()
-    key = _key(path, _plan(path))
+    plan = _plan(path)
+    key = _key(path, plan)
     known = _memo.get(str(path))
     if known is None or known[0] != key:
         for directory in (PREPARED_DIR, None):
-            nt = _whole_file(key, directory)
-            if nt is None:
+            found = _whole(key, directory)
+            if found is None:
                 continue
             try:
-                store.load(path=str(nt), format=ox.RdfFormat.N_TRIPLES)  # (a transaction: all or nothing)
+                store.load(path=str(found[0]), format=ox.RdfFormat.N_TRIPLES)  # (a transaction: all or nothing)
                 return
             except (OSError, SyntaxError, ValueError):
                 continue
-    store.bulk_extend(read(path).quads)
+    store.bulk_extend(_read(path, plan, key).quads)
 
 
 def files_of(path: str | Path) -> list[Path]:
@@ -177,8 +181,9 @@ def _read_plan(path: Path) -> list[_Map]:
         found = objects.get((s, p))
         return found[0] if found else None
 
-    maps = sorted({s for (s, p), os_ in objects.items() if p == _RDF_TYPE and any(
-        o == ox.NamedNode(_RR + "TriplesMap") for o in os_)}, key=lambda n: n.value)
+    triples_map = ox.NamedNode(_RR + "TriplesMap")
+    maps = sorted((s for (s, p), os_ in objects.items() if p == _RDF_TYPE and triples_map in os_),
+                  key=lambda n: n.value)
     if not maps:
         raise _error(str(path), "a table mapping without any rr:TriplesMap")
     out = []
@@ -407,25 +412,25 @@ def _from_cache(key: str, path: Path) -> TableRead | None:
     return _from_files(key, path, PREPARED_DIR) or _from_files(key, path, None)
 
 
-def _whole_file(key: str, directory: Path | None) -> Path | None:
-    """The N-Triples file of a conversion on disk, if it has the bytes its record says (a file cut short at
-    the end of a line would still parse)."""
+def _whole(key: str, directory: Path | None) -> tuple[Path, dict] | None:
+    """The N-Triples file of a conversion on disk and its record, if the file has the bytes the record says (a
+    file cut short at the end of a line would still parse)."""
     nt, rows_file = _cache_files(key, directory)
     try:
         raw = json.loads(rows_file.read_text(encoding="utf-8"))
-        return nt if raw.get("bytes") == nt.stat().st_size else None
-    except (OSError, ValueError, AttributeError):
-        return None
+        if isinstance(raw, dict) and raw.get("bytes") == nt.stat().st_size:
+            return nt, raw
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _from_files(key: str, path: Path, directory: Path | None) -> TableRead | None:
-    nt, rows_file = _cache_files(key, directory)
-    if not nt.is_file():
+    found = _whole(key, directory)
+    if found is None:
         return None
+    nt, raw = found
     try:
-        raw = json.loads(rows_file.read_text(encoding="utf-8"))
-        if raw.get("bytes") != nt.stat().st_size:
-            return None
         quads = tuple(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))
         base, files = path.parent, {}  # (a handful of CSV files named in some 100,000 rows: one Path each)
         rows = {s: tuple((files.get(f) or files.setdefault(f, base / f), line) for f, line in where)
