@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 # The test processes hold large graphs for a module or the whole run (the bundled graph read by pyoxigraph and by
-# rdflib, JSON-LD trees, parsed pages), and CPython's default thresholds (700, 10, 10) make the collector walk them
-# again every few hundred thousand allocations.  Collections stay on, just less often: test_build.py and
+# rdflib, JSON-LD trees, parsed pages), and every app a test makes leaves its caches to the cyclic collector (a
+# Flask app is a cycle).  With CPython's default thresholds (700, 10, 10) a full collection may come every 70,000
+# allocations and walk all of it again.  Collections stay on, just less often: test_build.py and
 # test_pages_divisions.py alone took 50.1 s of CPU with the defaults and 42.1 s with these (measured).
 gc.set_threshold(50_000, 20, 20)
 

@@ -98,7 +98,7 @@ def load_into(store: ox.Store, path: str | Path) -> None:
     key = _key(path, plan)
     known = _memo.get(str(path))
     if known is None or known[0] != key:
-        for directory in (PREPARED_DIR, None):
+        for directory in _on_disk():
             found = _whole(key, directory)
             if found is None:
                 continue
@@ -408,8 +408,18 @@ def prepare(paths: list[Path] | None = None, directory: Path = PREPARED_DIR) -> 
     return written
 
 
+def _on_disk() -> tuple[Path | None, ...]:
+    """Where a conversion may be found, in the order it is looked for: what the package build prepared, then the
+    cache (``None``: ``cache_dir()``)."""
+    return (PREPARED_DIR, None)
+
+
 def _from_cache(key: str, path: Path) -> TableRead | None:
-    return _from_files(key, path, PREPARED_DIR) or _from_files(key, path, None)
+    for directory in _on_disk():
+        hit = _from_files(key, path, directory)
+        if hit is not None:
+            return hit
+    return None
 
 
 def _whole(key: str, directory: Path | None) -> tuple[Path, dict] | None:
